@@ -27,8 +27,8 @@ import jetbrains.exodus.env.Transaction;
 /**
  * Xodus (pure Java): one Environment, one store, one transaction per batch. Durable writes are off
  * because the Raft log is the write-ahead log; a committed transaction is in the OS page cache and
- * survives a process crash. The store is a B-tree: Xodus' Patricia store ("with prefixing")
- * returns a key before the longer keys it prefixes when iterating backwards.
+ * survives a process crash. The store is a B-tree: Xodus' Patricia store ("with prefixing") returns
+ * a key before the longer keys it prefixes when iterating backwards.
  */
 public final class XodusEngine implements StorageEngine {
   private static final String STORE = "kv";
@@ -51,8 +51,7 @@ public final class XodusEngine implements StorageEngine {
             .setManagementEnabled(false);
     this.env = Environments.newInstance(dir.toFile(), config);
     this.store =
-        env.computeInTransaction(
-            txn -> env.openStore(STORE, StoreConfig.WITHOUT_DUPLICATES, txn));
+        env.computeInTransaction(txn -> env.openStore(STORE, StoreConfig.WITHOUT_DUPLICATES, txn));
   }
 
   private static ByteIterable bi(byte[] bytes) {

@@ -1,0 +1,23 @@
+package io.minikv.api;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.minikv.auth.Authenticator;
+import io.minikv.kv.KvService;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * What the REST adapter needs from the node. {@code notReadyReason} returns null when the node can
+ * serve (group has a leader, engine open), else why not.
+ */
+public record ApiServices(
+    KvService kv,
+    Authenticator authenticator,
+    boolean authEnabled,
+    boolean metricsAnonymous,
+    PrometheusMeterRegistry registry,
+    Supplier<String> notReadyReason,
+    long maxRequestBytes,
+    String host,
+    int port,
+    Duration shutdownTimeout) {}

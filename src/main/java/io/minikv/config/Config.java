@@ -1,0 +1,462 @@
+package io.minikv.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The typed, validated configuration of a node. Values come from the defaults, then the TOML file,
+ * then {@code MINIKV_*} environment variables, then {@code --section.key=value} flags. Unknown keys
+ * and bad values fail with a message naming the key.
+ */
+public final class Config {
+  private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+  private static <T> ConfigKey<T> key(
+      String section,
+      String name,
+      ValueType type,
+      T def,
+      Predicate<T> check,
+      String rule,
+      String description) {
+    ConfigKey<T> k = new ConfigKey<>(section, name, type, def, false, check, rule, description);
+    KEYS.add(k);
+    return k;
+  }
+
+  private static ConfigKey<String> secret(String section, String name, String description) {
+    ConfigKey<String> k =
+        new ConfigKey<>(section, name, ValueType.STRING, "", true, v -> true, "", description);
+    KEYS.add(k);
+    return k;
+  }
+
+  private static ConfigKey<Integer> port(String section, int def, String description) {
+    return key(
+        section,
+        "port",
+        ValueType.INT,
+        def,
+        p -> p >= 0 && p <= 65535,
+        "a TCP port, 1-65535 (0 picks a free port)",
+        description);
+  }
+
+  private static boolean positive(Number n) {
+    return n.longValue() > 0;
+  }
+
+  private static boolean positive(Duration d) {
+    return !d.isNegative() && !d.isZero();
+  }
+
+  public static final ConfigKey<String> NODE_ID =
+      key(
+          "node",
+          "id",
+          ValueType.STRING,
+          "",
+          v -> v.isEmpty() || v.matches("[A-Za-z0-9_-]{1,64}"),
+          "letters, digits, '-' and '_', at most 64",
+          "Node id; generated at first start and persisted in the data directory when empty");
+  public static final ConfigKey<String> NODE_DATA_DIR =
+      key(
+          "node",
+          "data_dir",
+          ValueType.STRING,
+          "./data",
+          v -> !v.isBlank(),
+          "a directory path",
+          "Where the engine, Raft log, snapshots and identity live");
+  public static final ConfigKey<String> NODE_HOST =
+      key(
+          "node",
+          "host",
+          ValueType.STRING,
+          "127.0.0.1",
+          v -> !v.isBlank(),
+          "an IP address or host name",
+          "Address every listener binds to (HTTP, Raft); 0.0.0.0 for all interfaces");
+  public static final ConfigKey<Integer> HTTP_PORT = port("http", 8080, "REST API port");
+  public static final ConfigKey<Duration> HTTP_SHUTDOWN_TIMEOUT =
+      key(
+          "http",
+          "shutdown_timeout",
+          ValueType.DURATION,
+          Duration.ofSeconds(10),
+          Config::positive,
+          "a positive duration",
+          "How long a graceful shutdown waits for in-flight requests");
+  public static final ConfigKey<Integer> S3_PORT =
+      port("s3", 9000, "Reserved for the S3 endpoint, which is not built yet");
+  public static final ConfigKey<Integer> GRPC_PORT =
+      port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
+  public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");
+  public static final ConfigKey<Boolean> RAFT_SYNC =
+      key(
+          "raft",
+          "sync",
+          ValueType.BOOLEAN,
+          true,
+          v -> true,
+          "",
+          "fsync the Raft log before acknowledging a write; false acknowledges before the flush");
+  public static final ConfigKey<Long> RAFT_SNAPSHOT_INTERVAL =
+      key(
+          "raft",
+          "snapshot_interval",
+          ValueType.LONG,
+          100_000L,
+          Config::positive,
+          "a positive number of entries",
+          "Take a snapshot (and purge the log behind it) every this many Raft entries");
+  public static final ConfigKey<Duration> RAFT_ELECTION_TIMEOUT =
+      key(
+          "raft",
+          "election_timeout",
+          ValueType.DURATION,
+          Duration.ofSeconds(1),
+          d -> d.toMillis() >= 100,
+          "at least 100ms",
+          "Minimum election timeout (the maximum is twice this)");
+  public static final ConfigKey<Integer> RAFT_BATCH_MAX_COMMANDS =
+      key(
+          "raft",
+          "batch_max_commands",
+          ValueType.INT,
+          512,
+          Config::positive,
+          "a positive count",
+          "Most commands coalesced into one Raft entry");
+  public static final ConfigKey<Long> RAFT_BATCH_MAX_BYTES =
+      key(
+          "raft",
+          "batch_max_bytes",
+          ValueType.SIZE,
+          4L << 20,
+          Config::positive,
+          "a positive size",
+          "Most bytes of commands coalesced into one Raft entry (a larger single command still goes alone)");
+  public static final ConfigKey<Integer> RAFT_MAX_INFLIGHT =
+      key(
+          "raft",
+          "max_inflight",
+          ValueType.INT,
+          2,
+          Config::positive,
+          "a positive count",
+          "Raft entries in flight at once per group; more commands wait and are batched");
+  public static final ConfigKey<String> STORAGE_ENGINE =
+      key(
+          "storage",
+          "engine",
+          ValueType.STRING,
+          "rocksdb",
+          v -> io.minikv.storage.StorageEngines.available().contains(v),
+          "one of " + String.join(", ", io.minikv.storage.StorageEngines.available()),
+          "Storage engine: rocksdb (default), xodus or memory");
+  public static final ConfigKey<Boolean> AUTH_ENABLED =
+      key(
+          "auth",
+          "enabled",
+          ValueType.BOOLEAN,
+          true,
+          v -> true,
+          "",
+          "Require credentials on every route but /health/*; false makes every request root");
+  public static final ConfigKey<String> AUTH_ROOT_ACCESS_KEY =
+      secret(
+          "auth",
+          "root_access_key",
+          "Root access key id; generated at first start and stored in the data directory when empty");
+  public static final ConfigKey<String> AUTH_ROOT_SECRET_KEY =
+      secret(
+          "auth",
+          "root_secret_key",
+          "Root secret key; generated with the access key when both are empty");
+  public static final ConfigKey<Boolean> METRICS_ANONYMOUS =
+      key(
+          "metrics",
+          "anonymous",
+          ValueType.BOOLEAN,
+          false,
+          v -> true,
+          "",
+          "Serve /metrics without credentials (for a Prometheus scraper)");
+  public static final ConfigKey<Long> LIMITS_MAX_KEY_BYTES =
+      key(
+          "limits",
+          "max_key_bytes",
+          ValueType.SIZE,
+          4096L,
+          v -> v > 0 && v <= (1 << 20),
+          "1 byte to 1MiB",
+          "Largest key");
+  public static final ConfigKey<Long> LIMITS_MAX_VALUE_BYTES =
+      key(
+          "limits",
+          "max_value_bytes",
+          ValueType.SIZE,
+          1L << 20,
+          v -> v > 0 && v <= (64L << 20),
+          "1 byte to 64MiB",
+          "Largest value");
+  public static final ConfigKey<Long> LIMITS_MAX_REQUEST_BYTES =
+      key(
+          "limits",
+          "max_request_bytes",
+          ValueType.SIZE,
+          4L << 20,
+          v -> v > 0 && v <= (256L << 20),
+          "1 byte to 256MiB",
+          "Largest request body of /kv/_batch and /kv/_txn");
+  public static final ConfigKey<Integer> LIMITS_MAX_SCAN_LIMIT =
+      key(
+          "limits",
+          "max_scan_limit",
+          ValueType.INT,
+          10_000,
+          Config::positive,
+          "a positive count",
+          "Largest page a range scan returns");
+  public static final ConfigKey<Integer> LIMITS_DEFAULT_SCAN_LIMIT =
+      key(
+          "limits",
+          "default_scan_limit",
+          ValueType.INT,
+          1000,
+          Config::positive,
+          "a positive count",
+          "Page size of a range scan without ?limit");
+  public static final ConfigKey<Integer> LIMITS_MAX_TXN_OPS =
+      key(
+          "limits",
+          "max_txn_ops",
+          ValueType.INT,
+          128,
+          Config::positive,
+          "a positive count",
+          "Most compares, and most operations per branch, in one transaction or batch");
+  public static final ConfigKey<Duration> TTL_REAPER_INTERVAL =
+      key(
+          "ttl",
+          "reaper_interval",
+          ValueType.DURATION,
+          Duration.ofSeconds(1),
+          Config::positive,
+          "a positive duration",
+          "How often the leader deletes expired keys (they are invisible from expiry on)");
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final Map<ConfigKey<?>, String> sources;
+
+  private Config(Map<ConfigKey<?>, Object> values, Map<ConfigKey<?>, String> sources) {
+    this.values = values;
+    this.sources = sources;
+  }
+
+  /** Every declared key, in declaration order. */
+  public static List<ConfigKey<?>> keys() {
+    return Collections.unmodifiableList(KEYS);
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key);
+  }
+
+  public Path dataDir() {
+    return Path.of(get(NODE_DATA_DIR));
+  }
+
+  /** A copy with {@code key} set, for tests and tools. */
+  public <T> Config with(ConfigKey<T> key, T value) {
+    Map<ConfigKey<?>, Object> copy = new LinkedHashMap<>(values);
+    Map<ConfigKey<?>, String> src = new LinkedHashMap<>(sources);
+    copy.put(key, value);
+    src.put(key, "code");
+    Config c = new Config(copy, src);
+    c.check(key, value);
+    return c;
+  }
+
+  /** Loads the defaults, then {@code file} (may be null), then {@code env}, then {@code flags}. */
+  public static Config load(Path file, Map<String, String> env, List<String> flags) {
+    Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
+    Map<ConfigKey<?>, String> sources = new LinkedHashMap<>();
+    for (ConfigKey<?> k : KEYS) {
+      values.put(k, k.defaultValue());
+      sources.put(k, "default");
+    }
+    if (file != null) {
+      readToml(file, values, sources);
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (!e.getKey().startsWith("MINIKV_")) {
+        continue;
+      }
+      ConfigKey<?> k =
+          KEYS.stream()
+              .filter(c -> c.envName().equals(e.getKey()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "unknown environment variable "
+                              + e.getKey()
+                              + ": no configuration key has that name"));
+      values.put(k, parseText(k, e.getValue(), "environment variable " + e.getKey()));
+      sources.put(k, "env");
+    }
+    for (int i = 0; i < flags.size(); i++) {
+      String flag = flags.get(i);
+      if (!flag.startsWith("--")) {
+        throw new ConfigException("unexpected argument '" + flag + "'");
+      }
+      String body = flag.substring(2);
+      String name;
+      String text;
+      int eq = body.indexOf('=');
+      if (eq >= 0) {
+        name = body.substring(0, eq);
+        text = body.substring(eq + 1);
+      } else if (i + 1 < flags.size()) {
+        name = body;
+        text = flags.get(++i);
+      } else {
+        throw new ConfigException("flag --" + body + " needs a value");
+      }
+      ConfigKey<?> k =
+          KEYS.stream()
+              .filter(c -> c.path().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "unknown flag --" + name + ": no such configuration key"));
+      values.put(k, parseText(k, text, "flag --" + name));
+      sources.put(k, "flag");
+    }
+    Config c = new Config(values, sources);
+    for (ConfigKey<?> k : KEYS) {
+      c.checkUnchecked(k);
+    }
+    if (c.get(LIMITS_DEFAULT_SCAN_LIMIT) > c.get(LIMITS_MAX_SCAN_LIMIT)) {
+      throw new ConfigException(
+          "[limits] default_scan_limit must not exceed [limits] max_scan_limit");
+    }
+    boolean hasAccess = !c.get(AUTH_ROOT_ACCESS_KEY).isEmpty();
+    boolean hasSecret = !c.get(AUTH_ROOT_SECRET_KEY).isEmpty();
+    if (hasAccess != hasSecret) {
+      throw new ConfigException(
+          "[auth] root_access_key and root_secret_key must be set together (or both left empty)");
+    }
+    return c;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> void checkUnchecked(ConfigKey<T> k) {
+    check(k, (T) values.get(k));
+  }
+
+  private <T> void check(ConfigKey<T> k, T value) {
+    if (!k.check().test(value)) {
+      throw new ConfigException(
+          k
+              + " has an invalid value '"
+              + value
+              + "' (from "
+              + sources.get(k)
+              + "): expected "
+              + k.rule());
+    }
+  }
+
+  private static Object parseText(ConfigKey<?> k, String text, String where) {
+    try {
+      return k.type().parse(text);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw new ConfigException(
+          k + " from " + where + " has an invalid value '" + text + "': " + e.getMessage());
+    }
+  }
+
+  private static void readToml(
+      Path file, Map<ConfigKey<?>, Object> values, Map<ConfigKey<?>, String> sources) {
+    JsonNode root;
+    try {
+      root = new TomlMapper().readTree(Files.readString(file));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> sections = root.fields(); sections.hasNext(); ) {
+      Map.Entry<String, JsonNode> section = sections.next();
+      if (!section.getValue().isObject()) {
+        throw new ConfigException(
+            file + ": '" + section.getKey() + "' must be a [section], not a top-level value");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = section.getValue().fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        ConfigKey<?> k =
+            KEYS.stream()
+                .filter(c -> c.section().equals(section.getKey()) && c.name().equals(e.getKey()))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new ConfigException(
+                            file + ": unknown key [" + section.getKey() + "] " + e.getKey()));
+        values.put(k, fromToml(k, e.getValue(), file));
+        sources.put(k, "file");
+      }
+    }
+  }
+
+  private static Object fromToml(ConfigKey<?> k, JsonNode node, Path file) {
+    String where = "file " + file;
+    switch (k.type()) {
+      case BOOLEAN:
+        if (!node.isBoolean()) {
+          throw new ConfigException(k + " in " + file + " must be true or false");
+        }
+        return node.booleanValue();
+      case INT:
+      case LONG:
+        if (!node.isIntegralNumber()) {
+          throw new ConfigException(k + " in " + file + " must be an integer");
+        }
+        return k.type() == ValueType.INT ? (Object) node.intValue() : (Object) node.longValue();
+      case SIZE:
+        if (node.isIntegralNumber()) {
+          return node.longValue();
+        }
+        return parseText(k, node.asText(), where);
+      default:
+        if (!node.isTextual()) {
+          throw new ConfigException(k + " in " + file + " must be a string");
+        }
+        return parseText(k, node.textValue(), where);
+    }
+  }
+
+  /** The effective configuration, one line per key with its source; secrets masked. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (ConfigKey<?> k : KEYS) {
+      Object v = values.get(k);
+      String shown = k.secret() && !String.valueOf(v).isEmpty() ? "****" : String.valueOf(v);
+      sb.append(String.format("  %-28s = %s (%s)%n", k.path(), shown, sources.get(k)));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,36 @@
+package io.minikv.kv;
+
+import java.util.List;
+
+/**
+ * A replicated mutation. Every command names its tenant; the group that owns the key's vshard
+ * applies it. The set is closed: {@link CommandCodec} encodes exactly these.
+ */
+public sealed interface Command
+    permits Command.Put, Command.Delete, Command.DeleteRange, Command.Txn, Command.Expire {
+
+  String tenant();
+
+  /** Sets {@code key}; {@code ttlMillis} 0 means no expiry. */
+  record Put(
+      String tenant,
+      byte[] key,
+      byte[] value,
+      String contentType,
+      long ttlMillis,
+      Precondition precondition)
+      implements Command {}
+
+  /** Deletes {@code key} when the precondition holds. */
+  record Delete(String tenant, byte[] key, Precondition precondition) implements Command {}
+
+  /** Deletes every key of the tenant in {@code [start, end)}; a null end is open. */
+  record DeleteRange(String tenant, byte[] start, byte[] end) implements Command {}
+
+  /** etcd's transaction: if every compare holds run {@code success}, else {@code failure}. */
+  record Txn(String tenant, List<Compare> compares, List<TxnOp> success, List<TxnOp> failure)
+      implements Command {}
+
+  /** Issued by the TTL reaper: deletes {@code key} if it still expires at {@code expiresAt}. */
+  record Expire(String tenant, byte[] key, long expiresAt) implements Command {}
+}

@@ -1,0 +1,28 @@
+package io.minikv.kv;
+
+import java.util.List;
+
+/** What applying one command produced; returned to the caller that submitted it. */
+public sealed interface CommandResult
+    permits CommandResult.Put,
+        CommandResult.Delete,
+        CommandResult.Txn,
+        CommandResult.PreconditionFailed,
+        CommandResult.Range {
+
+  /** A key was written at {@code revision}. */
+  record Put(long revision, long createRevision, long version) implements CommandResult {}
+
+  /** {@code deleted} keys were removed; {@code revision} is 0 when nothing was deleted. */
+  record Delete(long revision, long deleted) implements CommandResult {}
+
+  /** The rows a transaction's range read returned. */
+  record Range(List<KeyEntry> entries) implements CommandResult {}
+
+  /** A transaction ran one branch; {@code revision} is 0 when it wrote nothing. */
+  record Txn(boolean succeeded, long revision, List<CommandResult> responses)
+      implements CommandResult {}
+
+  /** A precondition did not hold; nothing was written. */
+  record PreconditionFailed(long currentModRevision) implements CommandResult {}
+}

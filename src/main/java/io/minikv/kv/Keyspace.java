@@ -1,0 +1,71 @@
+package io.minikv.kv;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Layout of engine keys: {@code namespace byte, tenant, 0x00, key}. Namespaces keep KV data, the
+ * TTL index and system records apart, and (namespace, tenant, key) order makes a tenant's range or
+ * prefix one ordered engine scan. Tenant names never contain 0x00.
+ */
+public final class Keyspace {
+  private Keyspace() {}
+
+  static final byte NS_KV = 'k';
+  static final byte NS_TTL = 't';
+  static final byte NS_SYSTEM = 's';
+
+  /** Where the state machine keeps the applied term, index and last revision. */
+  static final byte[] APPLIED_KEY = {NS_SYSTEM, 'a', 'p', 'p', 'l', 'i', 'e', 'd'};
+
+  /** The first engine key of a tenant's KV namespace. */
+  static byte[] kvPrefix(String tenant) {
+    byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[t.length + 2];
+    out[0] = NS_KV;
+    System.arraycopy(t, 0, out, 1, t.length);
+    return out;
+  }
+
+  static byte[] kvKey(String tenant, byte[] key) {
+    byte[] prefix = kvPrefix(tenant);
+    byte[] out = Arrays.copyOf(prefix, prefix.length + key.length);
+    System.arraycopy(key, 0, out, prefix.length, key.length);
+    return out;
+  }
+
+  /**
+   * The user key inside an engine key made by {@link #kvKey} for a tenant of that prefix length.
+   */
+  static byte[] userKey(byte[] engineKey, int prefixLength) {
+    return Arrays.copyOfRange(engineKey, prefixLength, engineKey.length);
+  }
+
+  /** TTL index entry: ordered by expiry time first, so the reaper scans from the oldest. */
+  static byte[] ttlKey(long expiresAtMillis, String tenant, byte[] key) {
+    byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+    BinaryWriter w = new BinaryWriter(1 + 8 + t.length + 1 + key.length);
+    w.u8(NS_TTL).i64(expiresAtMillis).raw(t).u8(0).raw(key);
+    return w.toByteArray();
+  }
+
+  /** The first TTL index key that expires after {@code millis}. */
+  static byte[] ttlBound(long millis) {
+    return new BinaryWriter(9).u8(NS_TTL).i64(millis).toByteArray();
+  }
+
+  /** A parsed TTL index entry. */
+  record TtlEntry(long expiresAt, String tenant, byte[] key) {}
+
+  static TtlEntry parseTtlKey(byte[] k) {
+    BinaryReader r = new BinaryReader(k);
+    r.u8();
+    long expiresAt = r.i64();
+    int zero = 9;
+    while (zero < k.length && k[zero] != 0) {
+      zero++;
+    }
+    String tenant = new String(k, 9, zero - 9, StandardCharsets.UTF_8);
+    return new TtlEntry(expiresAt, tenant, Arrays.copyOfRange(k, zero + 1, k.length));
+  }
+}

@@ -1,0 +1,150 @@
+package io.minikv.raft;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.minikv.kv.CodecException;
+import io.minikv.kv.CommandCodec;
+import io.minikv.kv.CommandResult;
+import io.minikv.kv.KvApplier;
+import io.minikv.storage.StorageEngine;
+import io.minikv.storage.StorageException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine of a KV group. Entries are applied synchronously on Ratis' apply thread,
+ * one engine batch each, so the applied index Ratis tracks always equals what the engine holds and
+ * snapshots (taken on the same thread) are consistent. Entries the engine already holds — replayed
+ * after a restart from the last snapshot — are skipped.
+ */
+final class KvStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+
+  private final StorageEngine engine;
+  private final KvApplier applier;
+  private final SnapshotStore snapshots = new SnapshotStore();
+  private final Timer applyTimer;
+  private final Timer snapshotTimer;
+
+  KvStateMachine(StorageEngine engine, KvApplier applier, MeterRegistry registry) {
+    this.engine = engine;
+    this.applier = applier;
+    this.applyTimer =
+        Timer.builder("minikv_raft_apply_seconds")
+            .description("Time to apply one Raft entry (a batch of commands) to the engine")
+            .publishPercentileHistogram()
+            .register(registry);
+    this.snapshotTimer =
+        Timer.builder("minikv_raft_snapshot_seconds")
+            .description("Time to take a snapshot")
+            .register(registry);
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
+      throws IOException {
+    super.initialize(server, groupId, storage);
+    snapshots.init(storage);
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+  }
+
+  /**
+   * Restores the latest snapshot when it is ahead of the engine (always so for the memory engine
+   * after a restart), and tells Ratis that everything up to it is applied.
+   */
+  private void loadLatestSnapshot() throws IOException {
+    SnapshotInfo latest = snapshots.getLatestSnapshot();
+    if (latest == null) {
+      return;
+    }
+    TermIndex ti = latest.getTermIndex();
+    if (ti.getIndex() > applier.appliedIndex()) {
+      Path engineDir = snapshots.verifiedEngineDir(ti);
+      LOG.info("restoring snapshot {} into the {} engine", ti, engine.name());
+      engine.restore(engineDir);
+      applier.reload();
+    }
+    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return snapshots.getLatestSnapshot();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    long term = entry.getTerm();
+    if (index <= applier.appliedIndex()) {
+      updateLastAppliedTermIndex(term, index);
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    long start = System.nanoTime();
+    List<CommandResult> results;
+    try {
+      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+      results = applier.apply(term, index, data);
+    } catch (StorageException | CodecException e) {
+      // Skipping an entry would make this replica diverge; stop and replay it after a restart.
+      LOG.error(
+          "cannot apply entry {}:{}; halting so the entry is replayed on restart", term, index, e);
+      Runtime.getRuntime().halt(70);
+      throw e;
+    }
+    updateLastAppliedTermIndex(term, index);
+    applyTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    ByteString reply = UnsafeByteOperations.unsafeWrap(CommandCodec.encodeResults(results));
+    return CompletableFuture.completedFuture(Message.valueOf(reply));
+  }
+
+  /** A read barrier: Ratis calls this once the ReadIndex is applied, so nothing is left to do. */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    SnapshotInfo latest = snapshots.getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= last.getIndex()) {
+      return latest.getIndex();
+    }
+    long start = System.nanoTime();
+    Path dir = snapshots.create(engine, last);
+    snapshotTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    LOG.info("snapshot {} written to {}", last, dir);
+    return last.getIndex();
+  }
+}
