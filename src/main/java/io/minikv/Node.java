@@ -175,6 +175,11 @@ public final class Node implements AutoCloseable {
     return root;
   }
 
+  /** The node's storage engine (tests inspect it directly). */
+  public StorageEngine engine() {
+    return engine;
+  }
+
   public RaftNode raft() {
     return raft;
   }

@@ -198,5 +198,6 @@ public final class RaftNode implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
+    bridge.close();
   }
 }

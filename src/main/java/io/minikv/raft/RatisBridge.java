@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.protocol.ClientId;
@@ -33,10 +35,14 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * no timer: an idle bridge sends a lone command at once. Ratis' cost is per entry, so this is what
  * turns ~2k entries/s into tens of thousands of commands/s.
  *
+ * <p>Every call into Ratis and every completion runs on the bridge's own thread: Ratis may block
+ * inside {@code submitClientRequestAsync}, and re-entering it from one of its own threads (which
+ * complete the futures) deadlocks.
+ *
  * <p>Linearizable reads are coalesced the same way: every read waiting when a ReadIndex barrier is
  * sent shares it, and a read that arrives while one is in flight waits for the next.
  */
-public final class RatisBridge implements CommandSubmitter {
+public final class RatisBridge implements CommandSubmitter, AutoCloseable {
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final RaftPeerId peerId;
@@ -52,6 +58,7 @@ public final class RatisBridge implements CommandSubmitter {
   private List<CompletableFuture<Void>> waitingReads = new ArrayList<>();
   private boolean barrierInFlight;
 
+  private final ExecutorService executor;
   private final Timer commitTimer;
   private final DistributionSummary batchSize;
 
@@ -70,6 +77,13 @@ public final class RatisBridge implements CommandSubmitter {
     this.maxBatchCommands = maxBatchCommands;
     this.maxBatchBytes = maxBatchBytes;
     this.maxInflight = maxInflight;
+    this.executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "minikv-raft-bridge-" + groupId.getUuid());
+              t.setDaemon(true);
+              return t;
+            });
     this.commitTimer =
         Timer.builder("minikv_raft_commit_seconds")
             .description("Time from submitting an entry to Raft until it is committed and applied")
@@ -90,7 +104,7 @@ public final class RatisBridge implements CommandSubmitter {
       batch = takeBatchIfIdle();
     }
     if (batch != null) {
-      send(batch);
+      executor.execute(() -> send(batch));
     }
     return p.future();
   }
@@ -127,7 +141,7 @@ public final class RatisBridge implements CommandSubmitter {
             Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)),
             RaftClientRequest.writeRequestType());
     submitAsync(request)
-        .whenComplete(
+        .whenCompleteAsync(
             (reply, error) -> {
               commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
               complete(batch, reply, error);
@@ -139,7 +153,8 @@ public final class RatisBridge implements CommandSubmitter {
               if (next != null) {
                 send(next);
               }
-            });
+            },
+            executor);
   }
 
   private CompletableFuture<RaftClientReply> submitAsync(RaftClientRequest request) {
@@ -196,7 +211,7 @@ public final class RatisBridge implements CommandSubmitter {
       }
     }
     if (sendNow) {
-      sendBarrier();
+      executor.execute(this::sendBarrier);
     }
     return f;
   }
@@ -208,7 +223,7 @@ public final class RatisBridge implements CommandSubmitter {
       waitingReads = new ArrayList<>();
     }
     submitAsync(request(Message.EMPTY, RaftClientRequest.readRequestType()))
-        .whenComplete(
+        .whenCompleteAsync(
             (reply, error) -> {
               Throwable failure =
                   error != null ? error : reply.isSuccess() ? null : reply.getException();
@@ -227,7 +242,13 @@ public final class RatisBridge implements CommandSubmitter {
               if (again) {
                 sendBarrier();
               }
-            });
+            },
+            executor);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
   }
 
   private RaftClientRequest request(Message message, RaftClientRequest.Type type) {
