@@ -35,7 +35,9 @@ public final class ApiRouter {
             ctx -> {
               RequestIds.assign(ctx);
               metrics.start(ctx);
-              ctx.next();
+              if (validPath(ctx)) {
+                ctx.next();
+              }
             });
     router
         .route()
@@ -112,6 +114,19 @@ public final class ApiRouter {
               Responses.error(ctx, f);
             });
     return router;
+  }
+
+  /** Answers 400 for a path with a malformed percent-escape, which routing cannot match. */
+  private static boolean validPath(RoutingContext ctx) {
+    try {
+      ctx.normalizedPath();
+      return true;
+    } catch (IllegalArgumentException e) {
+      String raw = ctx.request().path();
+      String code = raw.startsWith("/kv/") ? "invalid_key" : "invalid_path";
+      Responses.error(ctx, ApiError.badRequest(code, "malformed request path: " + e.getMessage()));
+      return false;
+    }
   }
 
   /** Names the route for metrics, then runs the handler; a thrown ApiError becomes the reply. */
