@@ -1,0 +1,99 @@
+package io.minikv.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A node in its own JVM, for tests that kill -9 it and restart it on the same data. */
+public final class NodeProcess implements AutoCloseable {
+  private final Path config;
+  private final Path log;
+  private final int httpPort;
+  private Process process;
+
+  public NodeProcess(Path config, Path log, int httpPort) {
+    this.config = config;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts the JVM and waits until /health/ready answers 200. */
+  public void start(Duration timeout) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx384m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.minikv.Main");
+    cmd.add("server");
+    cmd.add("--config");
+    cmd.add(config.toString());
+    process =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    HttpClient client = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "node exited with " + process.exitValue() + "; log:\n" + tail());
+      }
+      try {
+        HttpResponse<Void> r =
+            client.send(
+                HttpRequest.newBuilder(URI.create(base() + "/health/ready"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("node not ready within " + timeout + "; log:\n" + tail());
+  }
+
+  public String base() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, nothing. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  public String tail() throws IOException {
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+}
