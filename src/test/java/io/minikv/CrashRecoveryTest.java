@@ -56,6 +56,7 @@ class CrashRecoveryTest {
             "[raft]",
             "port = " + NodeProcess.freePort(),
             "snapshot_interval = " + (snapshots ? 40 : 10_000_000),
+            "segment_size = \"" + (snapshots ? "64KiB" : "32MiB") + "\"",
             "[storage]",
             "engine = \"" + engine + "\"",
             "[auth]",
@@ -97,6 +98,7 @@ class CrashRecoveryTest {
       assertTrue(writers.awaitTermination(60, TimeUnit.SECONDS));
       if (snapshots) {
         assertTrue(snapshotCount() > 0, "a snapshot was taken before the kill");
+        assertTrue(firstLogIndex() > 0, "the log was purged behind a snapshot");
       }
 
       node.start(Duration.ofSeconds(60));
@@ -112,6 +114,25 @@ class CrashRecoveryTest {
       assertTrue(count >= acked.size(), "count " + count + " < acked " + acked.size());
       // And the node still takes writes after recovery.
       assertEquals(201, http.put("/kv/after-crash", "ok").statusCode());
+      node.stop();
+      assertTrue(node.tail().contains("node stopped"), "SIGTERM shuts down gracefully");
+    }
+  }
+
+  /**
+   * The first index still in the Raft log: segment files are log_<start>-<end>,
+   * log_inprogress_<start>.
+   */
+  private long firstLogIndex() throws IOException {
+    try (Stream<Path> walk = Files.walk(dir.resolve("data").resolve("raft"))) {
+      return walk.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("log_"))
+          .mapToLong(
+              n ->
+                  Long.parseLong(
+                      n.replace("log_inprogress_", "").replace("log_", "").split("-")[0]))
+          .min()
+          .orElse(0);
     }
   }
 

@@ -121,6 +121,15 @@ public final class Config {
           Config::positive,
           "a positive number of entries",
           "Take a snapshot (and purge the log behind it) every this many Raft entries");
+  public static final ConfigKey<Long> RAFT_SEGMENT_SIZE =
+      key(
+          "raft",
+          "segment_size",
+          ValueType.SIZE,
+          32L << 20,
+          v -> v >= (64 << 10),
+          "at least 64KiB",
+          "Size of a Raft log segment file; purging after a snapshot removes whole closed segments");
   public static final ConfigKey<Duration> RAFT_ELECTION_TIMEOUT =
       key(
           "raft",

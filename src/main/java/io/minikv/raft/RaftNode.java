@@ -123,8 +123,9 @@ public final class RaftNode implements AutoCloseable {
     SizeInBytes twice = SizeInBytes.valueOf(2 * entryMax.getSize());
     // Ratis requires write buffer > appender limit + 8 and gRPC message > appender limit + 1 MiB.
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(twice.getSize() + 4096));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(
-        p, SizeInBytes.valueOf(Math.max(32L << 20, 4 * entryMax.getSize())));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.segmentSizeBytes()));
+    // Purge right behind each snapshot rather than keeping Ratis' default gap of 1024 entries.
+    RaftServerConfigKeys.Log.setPurgeGap(p, 1);
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, twice);
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(twice.getSize() + (2 << 20)));
     // sync = false acknowledges before the log is forced to disk (Ratis' unsafe flush).

@@ -11,6 +11,7 @@ public record RaftSettings(
     String nodeId,
     boolean sync,
     long snapshotEveryEntries,
+    long segmentSizeBytes,
     Duration electionTimeout,
     int batchMaxCommands,
     long batchMaxBytes,

@@ -82,6 +82,14 @@ public final class NodeProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** SIGTERM, then waits for the JVM to exit. */
+  public void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node did not stop within 30 s of SIGTERM");
+    }
+  }
+
   public String tail() throws IOException {
     List<String> lines = Files.readAllLines(log);
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
