@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # KV benchmark: a single minikv node per engine beside a single-member etcd 3.4 (Debian's
 # etcd-server, its v3 JSON gateway), same machine, same wrk workloads:
-#   preload 100k keys, then PUT, GET and a 90/10 GET/PUT mix, 100-byte values, wrk -t2 -c64, 30 s each.
+#   preload 100k keys (bench/preload.py), then PUT, GET and a 90/10 GET/PUT mix, 100-byte values, wrk -t2 -c64, 30 s each.
 # Usage: bench/run.sh [duration, default 30s] [engines, default "rocksdb xodus memory"]
 # Needs: wrk, etcd (apt-get install wrk etcd-server), Java 17, Maven.
 set -euo pipefail
@@ -24,10 +24,10 @@ wait_http() { # url
   echo "not ready: $1" >&2; return 1
 }
 
-drive() { # target label url
-  local target=$1 label=$2 url=$3
-  echo "== $label: preload" >&2
-  TARGET=$target MODE=preload KEYS=100000 THREADS=2 wrk -t2 -c64 -d600s -s "$lua" "$url" | tail -1 >/dev/null
+drive() { # target label port
+  local target=$1 label=$2 port=$3 url=http://127.0.0.1:$3
+  echo "== $label: preload 100000 keys" >&2
+  python3 "$root/bench/preload.py" "$target" 127.0.0.1 "$port" 100000
   for mode in put get mix; do
     echo "== $label: $mode for $duration" >&2
     TARGET=$target MODE=$mode KEYS=100000 wrk -t2 -c64 -d"$duration" -s "$lua" "$url" \
@@ -41,7 +41,7 @@ for engine in $engines; do
     --storage.engine="$engine" --auth.enabled=false > "$out/minikv-$engine.log" 2>&1 &
   pid=$!
   wait_http http://127.0.0.1:18080/health/ready
-  drive minikv "minikv-$engine" http://127.0.0.1:18080
+  drive minikv "minikv-$engine" 18080
   kill -TERM $pid; wait $pid || true
 done
 
@@ -51,7 +51,7 @@ etcd --name bench --data-dir "$out/etcd" \
   --initial-cluster bench=http://127.0.0.1:12380 > "$out/etcd.log" 2>&1 &
 epid=$!
 wait_http http://127.0.0.1:12379/health
-drive etcd etcd-3.4 http://127.0.0.1:12379
+drive etcd etcd-3.4 12379
 kill -TERM $epid; wait $epid || true
 
 echo

@@ -1,5 +1,5 @@
 -- wrk workload for minikv's REST API and etcd's v3 JSON gateway.
--- Environment: TARGET=minikv|etcd, MODE=preload|put|get|mix, KEYS (default 100000).
+-- Environment: TARGET=minikv|etcd, MODE=put|get|mix, KEYS (default 100000).
 -- Prints one JSON line with ops/s, p50/p99 latency (ms) and error counts when done.
 local target = os.getenv("TARGET") or "minikv"
 local mode = os.getenv("MODE") or "get"
@@ -23,19 +23,14 @@ local value64 = b64(value)
 
 local function key(i) return string.format("bench/%07d", i) end
 
-local threads = {}
 local counter = 0
 function setup(thread)
   thread:set("tid", counter)
   counter = counter + 1
-  table.insert(threads, thread)
 end
 
 function init(args)
-  nthreads = counter_total or 2
-  next_key = tid
   math.randomseed(os.time() + tid * 7919)
-  done_preload = false
 end
 
 local function put(k)
@@ -55,24 +50,11 @@ local function get(k)
 end
 
 function request()
-  if mode == "preload" then
-    local i = next_key
-    next_key = next_key + (tonumber(os.getenv("THREADS")) or 2)
-    if i >= nkeys then
-      done_preload = true
-      return get(key(0))
-    end
-    return put(key(i))
-  end
   local k = key(math.random(0, nkeys - 1))
   if mode == "put" or (mode == "mix" and math.random() < 0.1) then
     return put(k)
   end
   return get(k)
-end
-
-function response(status, headers, body)
-  if done_preload then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

@@ -11,7 +11,8 @@ final class RequestIds {
   private RequestIds() {}
 
   static String assign(RoutingContext ctx) {
-    String id = String.format("%016x", ThreadLocalRandom.current().nextLong());
+    String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    String id = hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     ctx.put(KEY, id);
     ctx.response().putHeader(HEADER, id);
     return id;

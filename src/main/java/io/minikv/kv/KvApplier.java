@@ -80,8 +80,8 @@ public final class KvApplier {
 
   private CommandResult applyOne(Command command, BatchView view, long now) {
     if (command instanceof Command.Put p) {
-      KeyRecord live = live(view, p.tenant(), p.key(), now);
-      long current = live == null ? 0 : live.modRevision();
+      KeyRecord old = stored(view, p.tenant(), p.key());
+      long current = old != null && old.liveAt(now) ? old.modRevision() : 0;
       if (!p.precondition().holds(current)) {
         return new CommandResult.PreconditionFailed(current);
       }
@@ -89,6 +89,7 @@ public final class KvApplier {
           view,
           p.tenant(),
           p.key(),
+          old,
           p.value(),
           p.contentType(),
           p.ttlMillis(),
@@ -129,27 +130,28 @@ public final class KvApplier {
     throw new IllegalStateException("unhandled command " + command.getClass());
   }
 
-  private static KeyRecord live(BatchView view, String tenant, byte[] key, long now) {
+  /** The record under {@code key}, expired or not; null when there is none. */
+  private static KeyRecord stored(BatchView view, String tenant, byte[] key) {
     byte[] raw = view.get(Keyspace.kvKey(tenant, key));
-    if (raw == null) {
-      return null;
-    }
-    KeyRecord record = KeyRecord.decode(raw);
-    return record.liveAt(now) ? record : null;
+    return raw == null ? null : KeyRecord.decode(raw);
+  }
+
+  private static KeyRecord live(BatchView view, String tenant, byte[] key, long now) {
+    KeyRecord record = stored(view, tenant, key);
+    return record != null && record.liveAt(now) ? record : null;
   }
 
   private static CommandResult.Put put(
       BatchView view,
       String tenant,
       byte[] key,
+      KeyRecord old,
       byte[] value,
       String contentType,
       long ttlMillis,
       long revision,
       long now) {
     byte[] engineKey = Keyspace.kvKey(tenant, key);
-    byte[] raw = view.get(engineKey);
-    KeyRecord old = raw == null ? null : KeyRecord.decode(raw);
     if (old != null && old.expiresAt() != 0) {
       view.delete(Keyspace.ttlKey(old.expiresAt(), tenant, key));
     }
@@ -222,6 +224,7 @@ public final class KvApplier {
                 view,
                 t.tenant(),
                 p.key(),
+                stored(view, t.tenant(), p.key()),
                 p.value(),
                 p.contentType(),
                 p.ttlMillis(),

@@ -159,6 +159,9 @@ public final class KvService {
       return vertx.executeBlocking(reader::get, false);
     }
     CompletableFuture<Void> barrier = submitter.readBarrier();
+    if (barrier.isDone() && !barrier.isCompletedExceptionally()) {
+      return vertx.executeBlocking(reader::get, false);
+    }
     return Future.fromCompletionStage(barrier, ctx)
         .compose(v -> vertx.executeBlocking(reader::get, false));
   }

@@ -7,6 +7,7 @@ import io.minikv.kv.Command;
 import io.minikv.kv.CommandCodec;
 import io.minikv.kv.CommandResult;
 import io.minikv.kv.CommandSubmitter;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
@@ -40,7 +42,10 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * complete the futures) deadlocks.
  *
  * <p>Linearizable reads are coalesced the same way: every read waiting when a ReadIndex barrier is
- * sent shares it, and a read that arrives while one is in flight waits for the next.
+ * sent shares it, and a read that arrives while one is in flight waits for the next. When this node
+ * is the ready leader of a group whose only voter it is, no barrier is needed: a write is
+ * acknowledged only after it is applied here, no other leader can exist, and "ready" means every
+ * entry of earlier terms (a restart's replay) is applied too.
  */
 public final class RatisBridge implements CommandSubmitter, AutoCloseable {
   private final RaftServer server;
@@ -201,6 +206,9 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> readBarrier() {
+    if (soleVoterReadyLeader()) {
+      return CompletableFuture.completedFuture(null);
+    }
     CompletableFuture<Void> f = new CompletableFuture<>();
     boolean sendNow;
     synchronized (this) {
@@ -244,6 +252,19 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
               }
             },
             executor);
+  }
+
+  private boolean soleVoterReadyLeader() {
+    try {
+      RaftServer.Division division = server.getDivision(groupId);
+      DivisionInfo info = division.getInfo();
+      return info.isLeader()
+          && info.isLeaderReady()
+          && division.getRaftConf().getCurrentPeers().size() == 1
+          && division.getRaftConf().getPreviousPeers().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Override
