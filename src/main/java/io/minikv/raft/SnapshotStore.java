@@ -1,16 +1,15 @@
 package io.minikv.raft;
 
+import io.minikv.storage.Directories;
 import io.minikv.storage.StorageEngine;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,7 +46,7 @@ final class SnapshotStore implements StateMachineStorage {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         if (p.getFileName().toString().startsWith("tmp.")) {
-          deleteTree(p);
+          Directories.deleteTree(p);
         }
       }
     }
@@ -108,13 +107,13 @@ final class SnapshotStore implements StateMachineStorage {
       return target;
     }
     Path tmp = dir.resolve("tmp." + target.getFileName());
-    deleteTree(tmp);
+    Directories.deleteTree(tmp);
     Files.createDirectories(tmp);
     engine.checkpoint(tmp.resolve(ENGINE_DIR));
     writeChecksums(tmp);
-    fsyncTree(tmp);
+    Directories.fsyncTree(tmp);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    fsync(dir);
+    Directories.fsync(dir);
     return target;
   }
 
@@ -170,7 +169,7 @@ final class SnapshotStore implements StateMachineStorage {
     int keep = Math.max(1, policy.getNumSnapshotsRetained());
     List<Found> all = list();
     for (int i = keep; i < all.size(); i++) {
-      deleteTree(all.get(i).path());
+      Directories.deleteTree(all.get(i).path());
     }
   }
 
@@ -182,40 +181,5 @@ final class SnapshotStore implements StateMachineStorage {
   @Override
   public File getTmpDir() {
     return dir.resolve("tmp").toFile();
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
-    }
-    for (Path p : paths) {
-      Files.delete(p);
-    }
-  }
-
-  private static void fsyncTree(Path root) throws IOException {
-    List<Path> paths = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.forEach(paths::add);
-    }
-    for (Path p : paths) {
-      fsync(p);
-    }
-  }
-
-  private static void fsync(Path p) throws IOException {
-    if (Files.isDirectory(p)) {
-      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-        ch.force(true);
-      }
-    } else {
-      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-    }
   }
 }

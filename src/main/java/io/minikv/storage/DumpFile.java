@@ -46,7 +46,11 @@ public final class DumpFile {
     } catch (IOException e) {
       throw new StorageException("cannot write dump " + file + ": " + e.getMessage(), e);
     }
-    fsync(file);
+    try {
+      Directories.fsync(file);
+    } catch (IOException e) {
+      throw new StorageException("cannot fsync " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** Reads {@code file}, verifying its checksum before the last entry is handed on. */
@@ -74,15 +78,6 @@ public final class DumpFile {
       }
     } catch (IOException e) {
       throw new StorageException("cannot read dump " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  static void fsync(Path file) {
-    try (var ch =
-        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-      ch.force(true);
-    } catch (IOException e) {
-      throw new StorageException("cannot fsync " + file + ": " + e.getMessage(), e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.minikv.storage.rocksdb;
 
+import io.minikv.storage.Directories;
 import io.minikv.storage.KeyValue;
 import io.minikv.storage.KeyValueIterator;
 import io.minikv.storage.StorageEngine;
@@ -8,8 +9,6 @@ import io.minikv.storage.WriteBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.stream.Stream;
@@ -199,7 +198,7 @@ public final class RocksDbEngine implements StorageEngine {
   public synchronized void restore(Path source) {
     db.close();
     try {
-      deleteTree(dir);
+      Directories.deleteTree(dir);
       Files.createDirectories(dir);
       try (Stream<Path> files = Files.list(source)) {
         for (Path f : (Iterable<Path>) files::iterator) {
@@ -211,19 +210,6 @@ public final class RocksDbEngine implements StorageEngine {
           "cannot restore RocksDB from " + source + ": " + e.getMessage(), e);
     }
     db = open();
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
-    }
-    for (Path p : paths) {
-      Files.delete(p);
-    }
   }
 
   @Override
