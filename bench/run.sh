@@ -38,7 +38,7 @@ drive() { # target label port
 for engine in $engines; do
   java -XX:+UseG1GC -Xmx2g -jar "$root/target/minikv.jar" server \
     --node.data_dir="$out/minikv-$engine" --http.port=18080 --raft.port=19870 \
-    --storage.engine="$engine" --auth.enabled=false > "$out/minikv-$engine.log" 2>&1 &
+    --s3.port=19000 --storage.engine="$engine" --auth.enabled=false > "$out/minikv-$engine.log" 2>&1 &
   pid=$!
   wait_http http://127.0.0.1:18080/health/ready
   drive minikv "minikv-$engine" 18080

@@ -8,12 +8,15 @@ import io.minikv.auth.Authenticator;
 import io.minikv.auth.RootBasicAuthenticator;
 import io.minikv.auth.RootCredentials;
 import io.minikv.config.Config;
+import io.minikv.kv.BucketService;
 import io.minikv.kv.KvLimits;
 import io.minikv.kv.KvService;
 import io.minikv.kv.TtlReaperVerticle;
 import io.minikv.metrics.Metrics;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
+import io.minikv.s3.S3GatewayVerticle;
+import io.minikv.s3.S3Services;
 import io.minikv.storage.StorageEngine;
 import io.minikv.storage.StorageEngines;
 import io.vertx.core.DeploymentOptions;
@@ -32,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One minikv node: storage engine, Raft group, KV service and the REST API, started in that order
- * and stopped in reverse.
+ * One minikv node: storage engine, Raft group, KV and bucket services, the REST API and the S3
+ * gateway, started in that order and stopped in reverse.
  */
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
@@ -43,6 +46,7 @@ public final class Node implements AutoCloseable {
   private final StorageEngine engine;
   private final RaftNode raft;
   private final int httpPort;
+  private final int s3Port;
   private final RootCredentials root;
   private volatile boolean closed;
 
@@ -52,12 +56,14 @@ public final class Node implements AutoCloseable {
       StorageEngine engine,
       RaftNode raft,
       int httpPort,
+      int s3Port,
       RootCredentials root) {
     this.config = config;
     this.vertx = vertx;
     this.engine = engine;
     this.raft = raft;
     this.httpPort = httpPort;
+    this.s3Port = s3Port;
     this.root = root;
   }
 
@@ -135,6 +141,21 @@ public final class Node implements AutoCloseable {
           .deployVerticle(
               () -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
+      BucketService buckets = new BucketService(vertx, engine, raft.bridge());
+      RootCredentials rootKeys = root;
+      S3Services s3 =
+          new S3Services(
+              buckets,
+              ak -> ak.equals(rootKeys.accessKey()) ? rootKeys.secretKey() : null,
+              config.get(Config.AUTH_ENABLED),
+              config.get(Config.S3_REGION),
+              rootKeys.accessKey(),
+              host,
+              freeIfZero(config.get(Config.S3_PORT), host));
+      vertx
+          .deployVerticle(
+              () -> new S3GatewayVerticle(s3), new DeploymentOptions().setInstances(instances))
+          .await(30, TimeUnit.SECONDS);
       vertx
           .deployVerticle(
               new TtlReaperVerticle(
@@ -144,7 +165,7 @@ public final class Node implements AutoCloseable {
                   config.get(Config.TTL_REAPER_INTERVAL).toMillis()),
               new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
           .await(30, TimeUnit.SECONDS);
-      return new Node(config, vertx, engine, raft, httpPort, root);
+      return new Node(config, vertx, engine, raft, httpPort, s3.port(), root);
     } catch (Exception | Error e) {
       if (raft != null) {
         raft.close();
@@ -170,6 +191,10 @@ public final class Node implements AutoCloseable {
 
   public int httpPort() {
     return httpPort;
+  }
+
+  public int s3Port() {
+    return s3Port;
   }
 
   public RootCredentials rootCredentials() {

@@ -57,6 +57,8 @@ class CrashRecoveryTest {
             "port = " + NodeProcess.freePort(),
             "snapshot_interval = " + (snapshots ? 40 : 10_000_000),
             "segment_size = \"" + (snapshots ? "64KiB" : "32MiB") + "\"",
+            "[s3]",
+            "port = " + NodeProcess.freePort(),
             "[storage]",
             "engine = \"" + engine + "\"",
             "[auth]",

@@ -58,6 +58,7 @@ class NodeRestartTest {
                 "--node.id=beta",
                 "--http.port=0",
                 "--raft.port=0",
+                "--s3.port=0",
                 "--storage.engine=memory",
                 "--auth.enabled=false"));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> Node.start(other));

@@ -98,8 +98,16 @@ public final class Config {
           Config::positive,
           "a positive duration",
           "How long a graceful shutdown waits for in-flight requests");
-  public static final ConfigKey<Integer> S3_PORT =
-      port("s3", 9000, "Reserved for the S3 endpoint, which is not built yet");
+  public static final ConfigKey<Integer> S3_PORT = port("s3", 9000, "S3 API port");
+  public static final ConfigKey<String> S3_REGION =
+      key(
+          "s3",
+          "region",
+          ValueType.STRING,
+          "us-east-1",
+          v -> v.matches("[a-z0-9-]{1,32}"),
+          "a region name such as us-east-1",
+          "Region the S3 API reports and expects in SigV4 credential scopes");
   public static final ConfigKey<Integer> GRPC_PORT =
       port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
   public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");

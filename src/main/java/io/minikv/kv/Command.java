@@ -7,7 +7,13 @@ import java.util.List;
  * applies it. The set is closed: {@link CommandCodec} encodes exactly these.
  */
 public sealed interface Command
-    permits Command.Put, Command.Delete, Command.DeleteRange, Command.Txn, Command.Expire {
+    permits Command.Put,
+        Command.Delete,
+        Command.DeleteRange,
+        Command.Txn,
+        Command.Expire,
+        Command.CreateBucket,
+        Command.DeleteBucket {
 
   String tenant();
 
@@ -33,4 +39,10 @@ public sealed interface Command
 
   /** Issued by the TTL reaper: deletes {@code key} if it still expires at {@code expiresAt}. */
   record Expire(String tenant, byte[] key, long expiresAt) implements Command {}
+
+  /** Creates an S3 bucket in the tenant; fails when the name is taken. */
+  record CreateBucket(String tenant, String name) implements Command {}
+
+  /** Deletes an empty S3 bucket. */
+  record DeleteBucket(String tenant, String name) implements Command {}
 }

@@ -16,6 +16,8 @@ public final class CommandCodec {
   private static final int DELETE_RANGE = 3;
   private static final int TXN = 4;
   private static final int EXPIRE = 5;
+  private static final int CREATE_BUCKET = 6;
+  private static final int DELETE_BUCKET = 7;
 
   private static final int OP_PUT = 1;
   private static final int OP_DELETE = 2;
@@ -26,6 +28,7 @@ public final class CommandCodec {
   private static final int R_TXN = 3;
   private static final int R_PRECONDITION_FAILED = 4;
   private static final int R_RANGE = 5;
+  private static final int R_BUCKET = 6;
 
   private CommandCodec() {}
 
@@ -55,6 +58,10 @@ public final class CommandCodec {
       writeOps(w, t.failure());
     } else if (command instanceof Command.Expire e) {
       w.u8(EXPIRE).string(e.tenant()).bytes(e.key()).i64(e.expiresAt());
+    } else if (command instanceof Command.CreateBucket c) {
+      w.u8(CREATE_BUCKET).string(c.tenant()).string(c.name());
+    } else if (command instanceof Command.DeleteBucket d) {
+      w.u8(DELETE_BUCKET).string(d.tenant()).string(d.name());
     }
     return w.toByteArray();
   }
@@ -104,6 +111,10 @@ public final class CommandCodec {
         return new Command.Txn(tenant, compares, readOps(r), readOps(r));
       case EXPIRE:
         return new Command.Expire(tenant, r.bytes(), r.i64());
+      case CREATE_BUCKET:
+        return new Command.CreateBucket(tenant, r.string());
+      case DELETE_BUCKET:
+        return new Command.DeleteBucket(tenant, r.string());
       default:
         throw new CodecException("unknown command type " + type);
     }
@@ -175,6 +186,8 @@ public final class CommandCodec {
       }
     } else if (result instanceof CommandResult.PreconditionFailed f) {
       w.u8(R_PRECONDITION_FAILED).i64(f.currentModRevision());
+    } else if (result instanceof CommandResult.Bucket b) {
+      w.u8(R_BUCKET).u8(b.outcome().ordinal());
     } else if (result instanceof CommandResult.Range r) {
       w.u8(R_RANGE).varint(r.entries().size());
       for (KeyEntry e : r.entries()) {
@@ -211,6 +224,8 @@ public final class CommandCodec {
         return new CommandResult.Txn(succeeded, revision, responses);
       case R_PRECONDITION_FAILED:
         return new CommandResult.PreconditionFailed(r.i64());
+      case R_BUCKET:
+        return new CommandResult.Bucket(CommandResult.BucketOutcome.values()[r.u8()]);
       case R_RANGE:
         int count = r.length();
         List<KeyEntry> entries = new ArrayList<>(count);

@@ -8,7 +8,8 @@ public sealed interface CommandResult
         CommandResult.Delete,
         CommandResult.Txn,
         CommandResult.PreconditionFailed,
-        CommandResult.Range {
+        CommandResult.Range,
+        CommandResult.Bucket {
 
   /** A key was written at {@code revision}. */
   record Put(long revision, long createRevision, long version) implements CommandResult {}
@@ -25,4 +26,16 @@ public sealed interface CommandResult
 
   /** A precondition did not hold; nothing was written. */
   record PreconditionFailed(long currentModRevision) implements CommandResult {}
+
+  /** The outcome of a bucket command. */
+  record Bucket(BucketOutcome outcome) implements CommandResult {}
+
+  /** What a bucket command did. */
+  enum BucketOutcome {
+    CREATED,
+    ALREADY_EXISTS,
+    DELETED,
+    NOT_FOUND,
+    NOT_EMPTY
+  }
 }

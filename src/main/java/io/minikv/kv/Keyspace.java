@@ -14,6 +14,8 @@ public final class Keyspace {
   static final byte NS_KV = 'k';
   static final byte NS_TTL = 't';
   static final byte NS_SYSTEM = 's';
+  static final byte NS_BUCKET = 'b';
+  static final byte NS_OBJECT = 'o';
 
   /** Where the state machine keeps the applied term, index and last revision. */
   static final byte[] APPLIED_KEY = {NS_SYSTEM, 'a', 'p', 'p', 'l', 'i', 'e', 'd'};
@@ -32,6 +34,32 @@ public final class Keyspace {
     byte[] out = Arrays.copyOf(prefix, prefix.length + key.length);
     System.arraycopy(key, 0, out, prefix.length, key.length);
     return out;
+  }
+
+  /** Where a tenant's bucket record lives; records of one tenant share this prefix. */
+  static byte[] bucketKey(String tenant, String bucket) {
+    byte[] prefix = bucketPrefix(tenant);
+    byte[] name = bucket.getBytes(StandardCharsets.UTF_8);
+    byte[] out = Arrays.copyOf(prefix, prefix.length + name.length);
+    System.arraycopy(name, 0, out, prefix.length, name.length);
+    return out;
+  }
+
+  static byte[] bucketPrefix(String tenant) {
+    byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[t.length + 2];
+    out[0] = NS_BUCKET;
+    System.arraycopy(t, 0, out, 1, t.length);
+    return out;
+  }
+
+  /** The prefix of every object record of a bucket ({@code bucket/} then the object key). */
+  static byte[] objectPrefix(String tenant, String bucket) {
+    byte[] t = tenant.getBytes(StandardCharsets.UTF_8);
+    byte[] b = bucket.getBytes(StandardCharsets.UTF_8);
+    BinaryWriter w = new BinaryWriter(t.length + b.length + 3);
+    w.u8(NS_OBJECT).raw(t).u8(0).raw(b).u8('/');
+    return w.toByteArray();
   }
 
   /**

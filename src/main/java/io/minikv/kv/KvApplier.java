@@ -127,6 +127,26 @@ public final class KvApplier {
       }
       return new CommandResult.Delete(0, 0);
     }
+    if (command instanceof Command.CreateBucket c) {
+      byte[] key = Keyspace.bucketKey(c.tenant(), c.name());
+      if (view.get(key) != null) {
+        return new CommandResult.Bucket(CommandResult.BucketOutcome.ALREADY_EXISTS);
+      }
+      view.put(key, new BinaryWriter(8).i64(now).toByteArray());
+      return new CommandResult.Bucket(CommandResult.BucketOutcome.CREATED);
+    }
+    if (command instanceof Command.DeleteBucket d) {
+      byte[] key = Keyspace.bucketKey(d.tenant(), d.name());
+      if (view.get(key) == null) {
+        return new CommandResult.Bucket(CommandResult.BucketOutcome.NOT_FOUND);
+      }
+      byte[] objects = Keyspace.objectPrefix(d.tenant(), d.name());
+      if (!view.scan(objects, Bytes.prefixEnd(objects), 1).isEmpty()) {
+        return new CommandResult.Bucket(CommandResult.BucketOutcome.NOT_EMPTY);
+      }
+      view.delete(key);
+      return new CommandResult.Bucket(CommandResult.BucketOutcome.DELETED);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass());
   }
 

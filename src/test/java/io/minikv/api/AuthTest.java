@@ -37,6 +37,7 @@ class AuthTest {
                 "--node.data_dir=" + dir,
                 "--http.port=0",
                 "--raft.port=0",
+                "--s3.port=0",
                 "--storage.engine=memory"));
     node = Node.start(config);
     while (!node.isReady()) {

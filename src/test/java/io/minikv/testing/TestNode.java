@@ -25,6 +25,7 @@ public final class TestNode implements AutoCloseable {
     all.add("--node.host=127.0.0.1");
     all.add("--http.port=0");
     all.add("--raft.port=0");
+    all.add("--s3.port=0");
     all.add("--storage.engine=" + engine);
     all.add("--auth.enabled=false");
     all.add("--ttl.reaper_interval=200ms");

@@ -1,0 +1,292 @@
+package io.minikv.s3;
+
+import io.minikv.auth.Caller;
+import io.minikv.kv.BucketEntry;
+import io.minikv.kv.BucketService;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The S3 protocol, path-style: authenticates every request with SigV4, then serves the service and
+ * bucket operations built so far. Every other operation answers 501 NotImplemented naming it.
+ */
+final class S3Handler implements Handler<HttpServerRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Handler.class);
+  private static final long MAX_SMALL_BODY = 1 << 20;
+
+  private final BucketService buckets;
+  private final SigV4 sigV4;
+  private final boolean authEnabled;
+  private final String region;
+  private final String owner;
+
+  S3Handler(S3Services s) {
+    this.buckets = s.buckets();
+    this.sigV4 = new SigV4(s.secretOf());
+    this.authEnabled = s.authEnabled();
+    this.region = s.region();
+    this.owner = s.ownerId();
+  }
+
+  private record Target(String bucket, String key) {}
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    String requestId =
+        Long.toHexString(ThreadLocalRandom.current().nextLong()).toUpperCase(Locale.ROOT);
+    req.response().putHeader("x-amz-request-id", requestId).putHeader("Server", "minikv");
+    Target target;
+    SigV4.Signed signed = null;
+    try {
+      target = target(req.path());
+      if (authEnabled) {
+        signed =
+            sigV4.verify(
+                new SigV4.Request(req.method().name(), req.path(), req.query(), headers(req)),
+                Instant.now());
+      }
+    } catch (S3Exception e) {
+      error(req, e, requestId);
+      return;
+    }
+    Future<Void> done;
+    try {
+      done = dispatch(req, target, signed);
+    } catch (S3Exception e) {
+      done = Future.failedFuture(e);
+    }
+    done.onFailure(
+        t -> {
+          if (t instanceof S3Exception e) {
+            error(req, e, requestId);
+          } else {
+            LOG.error("S3 request failed", t);
+            error(
+                req,
+                new S3Exception(500, "InternalError", "We encountered an internal error."),
+                requestId);
+          }
+        });
+  }
+
+  private static Map<String, String> headers(HttpServerRequest req) {
+    Map<String, String> out = new HashMap<>();
+    req.headers()
+        .forEach(
+            e ->
+                out.merge(
+                    e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + "," + b));
+    return out;
+  }
+
+  private static Target target(String rawPath) {
+    String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+    if (path.isEmpty()) {
+      return new Target(null, null);
+    }
+    int slash = path.indexOf('/');
+    if (slash < 0 || slash == path.length() - 1) {
+      return new Target(UriEncoding.decode(slash < 0 ? path : path.substring(0, slash)), null);
+    }
+    return new Target(
+        UriEncoding.decode(path.substring(0, slash)),
+        UriEncoding.decode(path.substring(slash + 1)));
+  }
+
+  private Future<Void> dispatch(HttpServerRequest req, Target t, SigV4.Signed signed) {
+    HttpMethod m = req.method();
+    if (t.bucket() == null) {
+      if (m == HttpMethod.GET) {
+        return listBuckets(req);
+      }
+      throw notImplemented(m + " on the service");
+    }
+    if (t.key() != null) {
+      throw notImplemented("object operations (" + m + " /" + t.bucket() + "/…)");
+    }
+    Map<String, String> query = SigV4.parseQuery(req.query());
+    if (m == HttpMethod.PUT && query.isEmpty()) {
+      return createBucket(req, t.bucket(), signed);
+    }
+    if (m == HttpMethod.HEAD && query.isEmpty()) {
+      return existing(t.bucket())
+          .map(
+              b -> {
+                req.response().putHeader("x-amz-bucket-region", region).end();
+                return null;
+              });
+    }
+    if (m == HttpMethod.DELETE && query.isEmpty()) {
+      return deleteBucket(req, t.bucket());
+    }
+    if (m == HttpMethod.GET && query.containsKey("location")) {
+      // us-east-1 is reported as an empty LocationConstraint, as S3 does.
+      String constraint = region.equals("us-east-1") ? "" : region;
+      return existing(t.bucket())
+          .map(
+              b -> {
+                req.response()
+                    .putHeader("Content-Type", "application/xml")
+                    .end(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\""
+                            + Xml.NS
+                            + "\">"
+                            + constraint
+                            + "</LocationConstraint>");
+                return null;
+              });
+    }
+    throw notImplemented(
+        m + " /" + t.bucket() + (query.isEmpty() ? "" : "?" + String.join("&", query.keySet())));
+  }
+
+  private Future<BucketEntry> existing(String bucket) {
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .map(
+            b -> {
+              if (b == null) {
+                throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
+              }
+              return b;
+            });
+  }
+
+  private Future<Void> listBuckets(HttpServerRequest req) {
+    return buckets
+        .list(Caller.DEFAULT_TENANT)
+        .map(
+            list -> {
+              Xml x = new Xml().openNs("ListAllMyBucketsResult");
+              x.open("Owner").element("ID", owner).element("DisplayName", owner).close("Owner");
+              x.open("Buckets");
+              for (BucketEntry b : list) {
+                x.open("Bucket")
+                    .element("Name", b.name())
+                    .element("CreationDate", Xml.time(b.createdMillis()))
+                    .close("Bucket");
+              }
+              x.close("Buckets").close("ListAllMyBucketsResult");
+              xml(req, 200, x);
+              return null;
+            });
+  }
+
+  private Future<Void> createBucket(HttpServerRequest req, String bucket, SigV4.Signed signed) {
+    BucketNames.check(bucket);
+    return smallBody(req, signed)
+        .compose(body -> buckets.create(Caller.DEFAULT_TENANT, bucket))
+        .map(
+            outcome -> {
+              switch (outcome) {
+                case CREATED -> req.response().putHeader("Location", "/" + bucket).end();
+                case ALREADY_EXISTS ->
+                    throw new S3Exception(
+                        409,
+                        "BucketAlreadyOwnedByYou",
+                        "Your previous request to create the named bucket succeeded and you already own it.");
+                default -> throw new IllegalStateException("unexpected " + outcome);
+              }
+              return null;
+            });
+  }
+
+  private Future<Void> deleteBucket(HttpServerRequest req, String bucket) {
+    return buckets
+        .delete(Caller.DEFAULT_TENANT, bucket)
+        .map(
+            outcome -> {
+              switch (outcome) {
+                case DELETED -> req.response().setStatusCode(204).end();
+                case NOT_FOUND ->
+                    throw new S3Exception(
+                        404, "NoSuchBucket", "The specified bucket does not exist");
+                case NOT_EMPTY ->
+                    throw new S3Exception(
+                        409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
+                default -> throw new IllegalStateException("unexpected " + outcome);
+              }
+              return null;
+            });
+  }
+
+  /**
+   * Reads a small request body (bucket configuration XML): decodes aws-chunked bodies, checking
+   * chunk signatures when the payload is signed, and verifies a plain body's SHA-256 when given.
+   */
+  private Future<Buffer> smallBody(HttpServerRequest req, SigV4.Signed signed) {
+    String length = req.getHeader("Content-Length");
+    if (length != null && Long.parseLong(length) > MAX_SMALL_BODY) {
+      return Future.failedFuture(
+          new S3Exception(400, "MaxMessageLengthExceeded", "Your request was too big."));
+    }
+    String declared = req.getHeader("x-amz-content-sha256");
+    return req.body()
+        .map(
+            body -> {
+              if (declared != null && declared.startsWith("STREAMING-")) {
+                Buffer decoded = Buffer.buffer();
+                boolean signedChunks = declared.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+                AwsChunkedDecoder decoder =
+                    new AwsChunkedDecoder(signedChunks ? signed : null, decoded::appendBuffer);
+                decoder.feed(body);
+                decoder.end();
+                return decoded;
+              }
+              if (declared != null && declared.length() == 64 && declared.matches("[0-9a-f]+")) {
+                String actual = HexFormat.of().formatHex(SigV4.sha256().digest(body.getBytes()));
+                if (!actual.equals(declared)) {
+                  throw new S3Exception(
+                      400,
+                      "XAmzContentSHA256Mismatch",
+                      "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                }
+              }
+              return body;
+            });
+  }
+
+  private static S3Exception notImplemented(String what) {
+    return new S3Exception(501, "NotImplemented", "minikv does not implement " + what + " yet.");
+  }
+
+  private static void xml(HttpServerRequest req, int status, Xml x) {
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/xml")
+        .end(x.toString());
+  }
+
+  private static void error(HttpServerRequest req, S3Exception e, String requestId) {
+    HttpServerResponse res = req.response();
+    if (res.ended() || res.headWritten()) {
+      return;
+    }
+    res.setStatusCode(e.status());
+    if (req.method() == HttpMethod.HEAD) {
+      res.end();
+      return;
+    }
+    Xml x =
+        new Xml()
+            .open("Error")
+            .element("Code", e.code())
+            .element("Message", e.getMessage())
+            .element("Resource", req.path())
+            .element("RequestId", requestId)
+            .close("Error");
+    res.putHeader("Content-Type", "application/xml").end(x.toString());
+  }
+}

@@ -1,0 +1,17 @@
+package io.minikv.s3;
+
+import io.minikv.kv.BucketService;
+import java.util.function.Function;
+
+/**
+ * What the S3 gateway needs from the node. {@code secretOf} maps an access key to its secret (null
+ * when unknown).
+ */
+public record S3Services(
+    BucketService buckets,
+    Function<String, String> secretOf,
+    boolean authEnabled,
+    String region,
+    String ownerId,
+    String host,
+    int port) {}
