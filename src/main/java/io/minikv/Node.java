@@ -15,6 +15,7 @@ import io.minikv.kv.TtlReaperVerticle;
 import io.minikv.metrics.Metrics;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
+import io.minikv.s3.BlobStore;
 import io.minikv.s3.S3GatewayVerticle;
 import io.minikv.s3.S3Services;
 import io.minikv.storage.StorageEngine;
@@ -146,6 +147,7 @@ public final class Node implements AutoCloseable {
       S3Services s3 =
           new S3Services(
               buckets,
+              new BlobStore(dataDir.resolve("blobs")),
               ak -> ak.equals(rootKeys.accessKey()) ? rootKeys.secretKey() : null,
               config.get(Config.AUTH_ENABLED),
               config.get(Config.S3_REGION),

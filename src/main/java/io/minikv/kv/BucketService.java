@@ -69,6 +69,61 @@ public final class BucketService {
         });
   }
 
+  /** Stores an object record; the result says whether the bucket exists and what was replaced. */
+  public Future<CommandResult.ObjectWrite> putObject(
+      String tenant, String bucket, String key, byte[] record) {
+    return Future.fromCompletionStage(
+            submitter.submit(new Command.PutObject(tenant, bucket, key, record)),
+            vertx.getOrCreateContext())
+        .map(r -> (CommandResult.ObjectWrite) r);
+  }
+
+  public Future<CommandResult.ObjectWrite> deleteObject(String tenant, String bucket, String key) {
+    return Future.fromCompletionStage(
+            submitter.submit(new Command.DeleteObject(tenant, bucket, key)),
+            vertx.getOrCreateContext())
+        .map(r -> (CommandResult.ObjectWrite) r);
+  }
+
+  /** An object record as stored, or null. */
+  public Future<byte[]> getObject(String tenant, String bucket, String key) {
+    return read(() -> engine.get(Keyspace.objectKey(tenant, bucket, key)));
+  }
+
+  /** An object key and its record. */
+  public record ObjectEntry(String key, byte[] record) {}
+
+  /** Ordered access to a bucket's object records, for listings that skip ahead. */
+  public interface ObjectScanner {
+    /** Up to {@code limit} entries whose UTF-8 keys are at or after {@code from}. */
+    List<ObjectEntry> scan(byte[] from, int limit);
+  }
+
+  /** Runs {@code listing} on a worker thread after a read barrier. */
+  public <T> Future<T> listObjects(
+      String tenant, String bucket, java.util.function.Function<ObjectScanner, T> listing) {
+    byte[] prefix = Keyspace.objectPrefix(tenant, bucket);
+    byte[] end = Bytes.prefixEnd(prefix);
+    ObjectScanner scanner =
+        (from, limit) -> {
+          List<ObjectEntry> out = new ArrayList<>();
+          try (KeyValueIterator it = engine.scan(Bytes.concat(prefix, from), end, false)) {
+            while (it.hasNext() && out.size() < limit) {
+              KeyValue kv = it.next();
+              String key =
+                  new String(
+                      kv.key(),
+                      prefix.length,
+                      kv.key().length - prefix.length,
+                      StandardCharsets.UTF_8);
+              out.add(new ObjectEntry(key, kv.value()));
+            }
+          }
+          return out;
+        };
+    return read(() -> listing.apply(scanner));
+  }
+
   private <T> Future<T> read(java.util.concurrent.Callable<T> reader) {
     return Future.fromCompletionStage(submitter.readBarrier(), vertx.getOrCreateContext())
         .compose(v -> vertx.executeBlocking(reader, false));

@@ -13,7 +13,9 @@ public sealed interface Command
         Command.Txn,
         Command.Expire,
         Command.CreateBucket,
-        Command.DeleteBucket {
+        Command.DeleteBucket,
+        Command.PutObject,
+        Command.DeleteObject {
 
   String tenant();
 
@@ -45,4 +47,13 @@ public sealed interface Command
 
   /** Deletes an empty S3 bucket. */
   record DeleteBucket(String tenant, String name) implements Command {}
+
+  /**
+   * Stores an object record (encoded by the S3 layer; opaque here) under {@code bucket/key} if the
+   * bucket exists; the result carries the record it replaced.
+   */
+  record PutObject(String tenant, String bucket, String key, byte[] record) implements Command {}
+
+  /** Removes an object record; the result carries the removed record. */
+  record DeleteObject(String tenant, String bucket, String key) implements Command {}
 }

@@ -18,6 +18,8 @@ public final class CommandCodec {
   private static final int EXPIRE = 5;
   private static final int CREATE_BUCKET = 6;
   private static final int DELETE_BUCKET = 7;
+  private static final int PUT_OBJECT = 8;
+  private static final int DELETE_OBJECT = 9;
 
   private static final int OP_PUT = 1;
   private static final int OP_DELETE = 2;
@@ -29,6 +31,7 @@ public final class CommandCodec {
   private static final int R_PRECONDITION_FAILED = 4;
   private static final int R_RANGE = 5;
   private static final int R_BUCKET = 6;
+  private static final int R_OBJECT_WRITE = 7;
 
   private CommandCodec() {}
 
@@ -62,6 +65,10 @@ public final class CommandCodec {
       w.u8(CREATE_BUCKET).string(c.tenant()).string(c.name());
     } else if (command instanceof Command.DeleteBucket d) {
       w.u8(DELETE_BUCKET).string(d.tenant()).string(d.name());
+    } else if (command instanceof Command.PutObject p) {
+      w.u8(PUT_OBJECT).string(p.tenant()).string(p.bucket()).string(p.key()).bytes(p.record());
+    } else if (command instanceof Command.DeleteObject d) {
+      w.u8(DELETE_OBJECT).string(d.tenant()).string(d.bucket()).string(d.key());
     }
     return w.toByteArray();
   }
@@ -115,6 +122,10 @@ public final class CommandCodec {
         return new Command.CreateBucket(tenant, r.string());
       case DELETE_BUCKET:
         return new Command.DeleteBucket(tenant, r.string());
+      case PUT_OBJECT:
+        return new Command.PutObject(tenant, r.string(), r.string(), r.bytes());
+      case DELETE_OBJECT:
+        return new Command.DeleteObject(tenant, r.string(), r.string());
       default:
         throw new CodecException("unknown command type " + type);
     }
@@ -186,6 +197,8 @@ public final class CommandCodec {
       }
     } else if (result instanceof CommandResult.PreconditionFailed f) {
       w.u8(R_PRECONDITION_FAILED).i64(f.currentModRevision());
+    } else if (result instanceof CommandResult.ObjectWrite o) {
+      w.u8(R_OBJECT_WRITE).bool(o.bucketExists()).nullableBytes(o.previous());
     } else if (result instanceof CommandResult.Bucket b) {
       w.u8(R_BUCKET).u8(b.outcome().ordinal());
     } else if (result instanceof CommandResult.Range r) {
@@ -224,6 +237,8 @@ public final class CommandCodec {
         return new CommandResult.Txn(succeeded, revision, responses);
       case R_PRECONDITION_FAILED:
         return new CommandResult.PreconditionFailed(r.i64());
+      case R_OBJECT_WRITE:
+        return new CommandResult.ObjectWrite(r.bool(), r.nullableBytes());
       case R_BUCKET:
         return new CommandResult.Bucket(CommandResult.BucketOutcome.values()[r.u8()]);
       case R_RANGE:

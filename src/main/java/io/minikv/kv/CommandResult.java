@@ -9,7 +9,8 @@ public sealed interface CommandResult
         CommandResult.Txn,
         CommandResult.PreconditionFailed,
         CommandResult.Range,
-        CommandResult.Bucket {
+        CommandResult.Bucket,
+        CommandResult.ObjectWrite {
 
   /** A key was written at {@code revision}. */
   record Put(long revision, long createRevision, long version) implements CommandResult {}
@@ -38,4 +39,10 @@ public sealed interface CommandResult
     NOT_FOUND,
     NOT_EMPTY
   }
+
+  /**
+   * An object put or delete: {@code bucketExists} false means nothing was done; {@code previous} is
+   * the record replaced or removed (null when there was none).
+   */
+  record ObjectWrite(boolean bucketExists, byte[] previous) implements CommandResult {}
 }

@@ -1,5 +1,6 @@
 package io.minikv.kv;
 
+import io.minikv.storage.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -60,6 +61,10 @@ public final class Keyspace {
     BinaryWriter w = new BinaryWriter(t.length + b.length + 3);
     w.u8(NS_OBJECT).raw(t).u8(0).raw(b).u8('/');
     return w.toByteArray();
+  }
+
+  static byte[] objectKey(String tenant, String bucket, String key) {
+    return Bytes.concat(objectPrefix(tenant, bucket), key.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -147,6 +147,26 @@ public final class KvApplier {
       view.delete(key);
       return new CommandResult.Bucket(CommandResult.BucketOutcome.DELETED);
     }
+    if (command instanceof Command.PutObject p) {
+      if (view.get(Keyspace.bucketKey(p.tenant(), p.bucket())) == null) {
+        return new CommandResult.ObjectWrite(false, null);
+      }
+      byte[] key = Keyspace.objectKey(p.tenant(), p.bucket(), p.key());
+      byte[] previous = view.get(key);
+      view.put(key, p.record());
+      return new CommandResult.ObjectWrite(true, previous);
+    }
+    if (command instanceof Command.DeleteObject d) {
+      if (view.get(Keyspace.bucketKey(d.tenant(), d.bucket())) == null) {
+        return new CommandResult.ObjectWrite(false, null);
+      }
+      byte[] key = Keyspace.objectKey(d.tenant(), d.bucket(), d.key());
+      byte[] previous = view.get(key);
+      if (previous != null) {
+        view.delete(key);
+      }
+      return new CommandResult.ObjectWrite(true, previous);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass());
   }
 

@@ -22,7 +22,7 @@ public final class S3GatewayVerticle extends VerticleBase {
                 .setHost(services.host())
                 .setPort(services.port())
                 .setTcpNoDelay(true));
-    return server.requestHandler(new S3Handler(services)).listen();
+    return server.requestHandler(new S3Handler(vertx, services)).listen();
   }
 
   @Override

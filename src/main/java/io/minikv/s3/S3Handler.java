@@ -25,19 +25,22 @@ import org.slf4j.LoggerFactory;
 final class S3Handler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(S3Handler.class);
   private static final long MAX_SMALL_BODY = 1 << 20;
+  private static final long PRE_READ_MAX = 16L << 20;
 
   private final BucketService buckets;
   private final SigV4 sigV4;
   private final boolean authEnabled;
   private final String region;
   private final String owner;
+  private final ObjectRoutes objects;
 
-  S3Handler(S3Services s) {
+  S3Handler(io.vertx.core.Vertx vertx, S3Services s) {
     this.buckets = s.buckets();
     this.sigV4 = new SigV4(s.secretOf());
     this.authEnabled = s.authEnabled();
     this.region = s.region();
     this.owner = s.ownerId();
+    this.objects = new ObjectRoutes(vertx, s.buckets(), s.blobs(), s.ownerId());
   }
 
   private record Target(String bucket, String key) {}
@@ -47,6 +50,49 @@ final class S3Handler implements Handler<HttpServerRequest> {
     String requestId =
         Long.toHexString(ThreadLocalRandom.current().nextLong()).toUpperCase(Locale.ROOT);
     req.response().putHeader("x-amz-request-id", requestId).putHeader("Server", "minikv");
+    Map<String, String> headers = headers(req);
+    if (authEnabled
+        && headers.containsKey("authorization")
+        && !headers.containsKey("x-amz-content-sha256")) {
+      // curl --aws-sigv4 signs the body's SHA-256 without sending it: recompute it.
+      if (!hasBody(headers)) {
+        headers.put("x-amz-content-sha256", SigV4.EMPTY_SHA256);
+      } else {
+        long length = Long.parseLong(headers.getOrDefault("content-length", "-1"));
+        if (length < 0 || length > PRE_READ_MAX) {
+          error(
+              req,
+              new S3Exception(
+                  400,
+                  "InvalidRequest",
+                  "Send x-amz-content-sha256 (the body's SHA-256 or UNSIGNED-PAYLOAD) with bodies over 16 MiB."),
+              requestId);
+          return;
+        }
+        req.body()
+            .onSuccess(
+                body -> {
+                  headers.put(
+                      "x-amz-content-sha256",
+                      HexFormat.of().formatHex(SigV4.sha256().digest(body.getBytes())));
+                  serve(req, headers, body, requestId);
+                })
+            .onFailure(
+                t -> error(req, new S3Exception(400, "IncompleteBody", t.toString()), requestId));
+        return;
+      }
+    }
+    serve(req, headers, null, requestId);
+  }
+
+  private static boolean hasBody(Map<String, String> headers) {
+    String length = headers.get("content-length");
+    return (length != null && !length.trim().equals("0"))
+        || headers.containsKey("transfer-encoding");
+  }
+
+  private void serve(
+      HttpServerRequest req, Map<String, String> headers, Buffer preRead, String requestId) {
     Target target;
     SigV4.Signed signed = null;
     try {
@@ -54,7 +100,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
       if (authEnabled) {
         signed =
             sigV4.verify(
-                new SigV4.Request(req.method().name(), req.path(), req.query(), headers(req)),
+                new SigV4.Request(req.method().name(), req.path(), req.query(), headers),
                 Instant.now());
       }
     } catch (S3Exception e) {
@@ -63,7 +109,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
     }
     Future<Void> done;
     try {
-      done = dispatch(req, target, signed);
+      done = dispatch(req, target, signed, headers, preRead);
     } catch (S3Exception e) {
       done = Future.failedFuture(e);
     }
@@ -105,7 +151,12 @@ final class S3Handler implements Handler<HttpServerRequest> {
         UriEncoding.decode(path.substring(slash + 1)));
   }
 
-  private Future<Void> dispatch(HttpServerRequest req, Target t, SigV4.Signed signed) {
+  private Future<Void> dispatch(
+      HttpServerRequest req,
+      Target t,
+      SigV4.Signed signed,
+      Map<String, String> headers,
+      Buffer preRead) {
     HttpMethod m = req.method();
     if (t.bucket() == null) {
       if (m == HttpMethod.GET) {
@@ -113,10 +164,10 @@ final class S3Handler implements Handler<HttpServerRequest> {
       }
       throw notImplemented(m + " on the service");
     }
-    if (t.key() != null) {
-      throw notImplemented("object operations (" + m + " /" + t.bucket() + "/…)");
-    }
     Map<String, String> query = SigV4.parseQuery(req.query());
+    if (t.key() != null) {
+      return objectOperation(req, t, query, signed, headers, preRead);
+    }
     if (m == HttpMethod.PUT && query.isEmpty()) {
       return createBucket(req, t.bucket(), signed);
     }
@@ -148,8 +199,62 @@ final class S3Handler implements Handler<HttpServerRequest> {
                 return null;
               });
     }
+    if (m == HttpMethod.GET && isListing(query)) {
+      return objects.list(req, t.bucket(), query);
+    }
     throw notImplemented(
         m + " /" + t.bucket() + (query.isEmpty() ? "" : "?" + String.join("&", query.keySet())));
+  }
+
+  private static final java.util.Set<String> LIST_PARAMS =
+      java.util.Set.of(
+          "list-type",
+          "prefix",
+          "delimiter",
+          "max-keys",
+          "continuation-token",
+          "start-after",
+          "fetch-owner",
+          "encoding-type",
+          "marker");
+
+  private static boolean isListing(Map<String, String> query) {
+    return LIST_PARAMS.containsAll(query.keySet());
+  }
+
+  private Future<Void> objectOperation(
+      HttpServerRequest req,
+      Target t,
+      Map<String, String> query,
+      SigV4.Signed signed,
+      Map<String, String> headers,
+      Buffer preRead) {
+    HttpMethod m = req.method();
+    if (query.containsKey("uploadId")
+        || query.containsKey("uploads")
+        || query.containsKey("partNumber")) {
+      throw notImplemented("multipart uploads");
+    }
+    if (m == HttpMethod.PUT && req.getHeader("x-amz-copy-source") != null) {
+      throw notImplemented("CopyObject");
+    }
+    boolean plain =
+        query.isEmpty()
+            || query.keySet().stream()
+                .allMatch(k -> k.startsWith("response-") || k.startsWith("X-Amz-"));
+    if (!plain) {
+      throw notImplemented(m + " /" + t.bucket() + "/…?" + String.join("&", query.keySet()));
+    }
+    if (m == HttpMethod.PUT) {
+      return objects.put(req, t.bucket(), t.key(), headers, signed, preRead);
+    }
+    if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+      return objects.get(req, t.bucket(), t.key(), query);
+    }
+    if (m == HttpMethod.DELETE) {
+      return objects.delete(req, t.bucket(), t.key());
+    }
+    throw notImplemented(m + " on an object");
   }
 
   private Future<BucketEntry> existing(String bucket) {
@@ -275,7 +380,11 @@ final class S3Handler implements Handler<HttpServerRequest> {
       return;
     }
     res.setStatusCode(e.status());
-    if (req.method() == HttpMethod.HEAD) {
+    if (!req.isEnded()) {
+      // The body was not read (an upload refused part-way): do not read the rest.
+      res.putHeader("Connection", "close");
+    }
+    if (req.method() == HttpMethod.HEAD || e.status() == 304) {
       res.end();
       return;
     }

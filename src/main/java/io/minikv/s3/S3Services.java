@@ -9,6 +9,7 @@ import java.util.function.Function;
  */
 public record S3Services(
     BucketService buckets,
+    BlobStore blobs,
     Function<String, String> secretOf,
     boolean authEnabled,
     String region,

@@ -1,0 +1,60 @@
+package io.minikv.s3;
+
+import io.minikv.storage.Directories;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+
+/**
+ * Object bodies too large to keep inline, one file each under {@code <data_dir>/blobs}. A body is
+ * written to {@code tmp/}, forced to disk, then renamed into place before its metadata is committed
+ * through Raft, so a committed record never points at a missing or partial file.
+ */
+public final class BlobStore {
+  private final Path dir;
+  private final Path tmp;
+
+  public BlobStore(Path dir) {
+    this.dir = dir;
+    this.tmp = dir.resolve("tmp");
+    try {
+      // Left by uploads that never finished: never referenced by a record.
+      Directories.deleteTree(tmp);
+      Files.createDirectories(tmp);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare blob directory " + dir, e);
+    }
+  }
+
+  /** A fresh temporary file name for an upload in progress. */
+  Path newTempFile() {
+    return tmp.resolve(UUID.randomUUID().toString());
+  }
+
+  Path path(String id) {
+    return dir.resolve(id.substring(0, 2)).resolve(id);
+  }
+
+  /** Forces the upload to disk and moves it into place; returns its blob id. Blocking. */
+  String commit(Path upload) throws IOException {
+    String id = UUID.randomUUID().toString().replace("-", "");
+    Path target = path(id);
+    Files.createDirectories(target.getParent());
+    Directories.fsync(upload);
+    Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
+    Directories.fsync(target.getParent());
+    return id;
+  }
+
+  /** Removes a blob whose record was replaced or deleted. Blocking. */
+  void delete(String id) {
+    try {
+      Files.deleteIfExists(path(id));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,515 @@
+package io.minikv.s3;
+
+import io.minikv.auth.Caller;
+import io.minikv.kv.BucketService;
+import io.minikv.storage.Bytes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** PutObject, GetObject, HeadObject, DeleteObject and the object listings (V1 and V2). */
+final class ObjectRoutes {
+  static final int INLINE_MAX = 64 << 10;
+  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+  private static final List<String> KEPT_HEADERS =
+      List.of(
+          "cache-control",
+          "content-disposition",
+          "content-encoding",
+          "content-language",
+          "expires");
+
+  private final Vertx vertx;
+  private final BucketService buckets;
+  private final BlobStore blobs;
+  private final String owner;
+
+  ObjectRoutes(Vertx vertx, BucketService buckets, BlobStore blobs, String owner) {
+    this.vertx = vertx;
+    this.buckets = buckets;
+    this.blobs = blobs;
+    this.owner = owner;
+  }
+
+  private static S3Exception noSuchBucket() {
+    return new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
+  }
+
+  private static S3Exception noSuchKey() {
+    return new S3Exception(404, "NoSuchKey", "The specified key does not exist.");
+  }
+
+  Future<Void> put(
+      HttpServerRequest req,
+      String bucket,
+      String key,
+      Map<String, String> headers,
+      SigV4.Signed signed,
+      Buffer preRead) {
+    if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
+      throw new S3Exception(400, "KeyTooLongError", "Your key is too long.");
+    }
+    if (preRead == null) {
+      req.pause();
+    }
+    Path tmp = blobs.newTempFile();
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .compose(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              return ObjectUpload.receive(vertx, req, headers, signed, tmp, preRead);
+            })
+        .compose(received -> store(received, headers))
+        .compose(record -> commit(bucket, key, record))
+        .map(
+            record -> {
+              HttpServerResponse res = req.response().putHeader("ETag", record.etag());
+              if (record.checksumAlgorithm() != null) {
+                res.putHeader(
+                    Checksums.PREFIX + record.checksumAlgorithm(), record.checksumValue());
+              }
+              res.end();
+              return (Void) null;
+            })
+        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(tmp), false));
+  }
+
+  /** Keeps a small body inline; moves a larger one into the blob store. */
+  private Future<ObjectRecord> store(ObjectUpload.Received r, Map<String, String> headers) {
+    return vertx.executeBlocking(
+        () -> {
+          byte[] inline = null;
+          String blobId = null;
+          if (r.size() <= INLINE_MAX) {
+            inline = Files.readAllBytes(r.file());
+            Files.delete(r.file());
+          } else {
+            blobId = blobs.commit(r.file());
+          }
+          Map<String, String> meta = new LinkedHashMap<>();
+          Map<String, String> kept = new LinkedHashMap<>();
+          for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (h.getKey().startsWith("x-amz-meta-")) {
+              meta.put(h.getKey().substring("x-amz-meta-".length()), h.getValue());
+            } else if (KEPT_HEADERS.contains(h.getKey())
+                && !(h.getKey().equals("content-encoding")
+                    && h.getValue().contains("aws-chunked"))) {
+              kept.put(h.getKey(), h.getValue());
+            }
+          }
+          return new ObjectRecord(
+              r.size(),
+              "\"" + r.md5Hex() + "\"",
+              headers.getOrDefault("content-type", "binary/octet-stream"),
+              System.currentTimeMillis(),
+              meta,
+              kept,
+              r.checksumAlgorithm(),
+              r.checksum(),
+              blobId,
+              inline);
+        },
+        false);
+  }
+
+  private Future<ObjectRecord> commit(String bucket, String key, ObjectRecord record) {
+    return buckets
+        .putObject(Caller.DEFAULT_TENANT, bucket, key, record.encode())
+        .compose(
+            w -> {
+              if (!w.bucketExists()) {
+                dropBlob(record);
+                throw noSuchBucket();
+              }
+              if (w.previous() != null) {
+                dropBlob(ObjectRecord.decode(w.previous()));
+              }
+              return Future.succeededFuture(record);
+            });
+  }
+
+  private void dropBlob(ObjectRecord r) {
+    if (r.blobId() != null) {
+      vertx.executeBlocking(
+          () -> {
+            blobs.delete(r.blobId());
+            return null;
+          },
+          false);
+    }
+  }
+
+  Future<Void> delete(HttpServerRequest req, String bucket, String key) {
+    return buckets
+        .deleteObject(Caller.DEFAULT_TENANT, bucket, key)
+        .map(
+            w -> {
+              if (!w.bucketExists()) {
+                throw noSuchBucket();
+              }
+              if (w.previous() != null) {
+                dropBlob(ObjectRecord.decode(w.previous()));
+              }
+              req.response().setStatusCode(204).end();
+              return null;
+            });
+  }
+
+  /** GET and HEAD, with a single Range, conditional headers and response-* overrides. */
+  Future<Void> get(HttpServerRequest req, String bucket, String key, Map<String, String> query) {
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .compose(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              return buckets.getObject(Caller.DEFAULT_TENANT, bucket, key);
+            })
+        .map(
+            raw -> {
+              if (raw == null) {
+                throw noSuchKey();
+              }
+              serve(req, ObjectRecord.decode(raw), query);
+              return null;
+            });
+  }
+
+  private void serve(HttpServerRequest req, ObjectRecord r, Map<String, String> query) {
+    HttpServerResponse res = req.response();
+    long modifiedSecond = r.lastModified() / 1000;
+    String lastModified =
+        HTTP_DATE.format(
+            ZonedDateTime.ofInstant(Instant.ofEpochSecond(modifiedSecond), ZoneOffset.UTC));
+    checkConditions(req, r.etag(), modifiedSecond, res, lastModified);
+    res.putHeader("ETag", r.etag())
+        .putHeader("Last-Modified", lastModified)
+        .putHeader("Accept-Ranges", "bytes")
+        .putHeader("Content-Type", r.contentType());
+    r.headers().forEach(res::putHeader);
+    r.userMetadata().forEach((k, v) -> res.putHeader("x-amz-meta-" + k, v));
+    if (r.checksumAlgorithm() != null && "ENABLED".equals(req.getHeader("x-amz-checksum-mode"))) {
+      res.putHeader(Checksums.PREFIX + r.checksumAlgorithm(), r.checksumValue());
+    }
+    for (String o :
+        List.of(
+            "content-type",
+            "content-language",
+            "expires",
+            "cache-control",
+            "content-disposition",
+            "content-encoding")) {
+      String v = query.get("response-" + o);
+      if (v != null) {
+        res.putHeader(o, v);
+      }
+    }
+    long start = 0;
+    long length = r.size();
+    String range = req.getHeader("Range");
+    if (range != null) {
+      long[] span = parseRange(range, r.size());
+      if (span != null) {
+        start = span[0];
+        length = span[1] - span[0] + 1;
+        res.setStatusCode(206)
+            .putHeader("Content-Range", "bytes " + span[0] + "-" + span[1] + "/" + r.size());
+      }
+    }
+    res.putHeader("Content-Length", Long.toString(length));
+    if (req.method() == HttpMethod.HEAD) {
+      res.end();
+    } else if (r.inline() != null) {
+      res.end(Buffer.buffer(r.inline()).slice((int) start, (int) (start + length)));
+    } else if (length == 0) {
+      res.end();
+    } else {
+      res.sendFile(blobs.path(r.blobId()).toString(), start, length);
+    }
+  }
+
+  private static void checkConditions(
+      HttpServerRequest req,
+      String etag,
+      long modifiedSecond,
+      HttpServerResponse res,
+      String lastModified) {
+    String ifMatch = req.getHeader("If-Match");
+    String ifNoneMatch = req.getHeader("If-None-Match");
+    Long ifModifiedSince = httpDate(req.getHeader("If-Modified-Since"));
+    Long ifUnmodifiedSince = httpDate(req.getHeader("If-Unmodified-Since"));
+    if (ifMatch != null && !etagMatches(ifMatch, etag)) {
+      throw new S3Exception(
+          412,
+          "PreconditionFailed",
+          "At least one of the pre-conditions you specified did not hold");
+    }
+    if (ifMatch == null && ifUnmodifiedSince != null && modifiedSecond > ifUnmodifiedSince) {
+      throw new S3Exception(
+          412,
+          "PreconditionFailed",
+          "At least one of the pre-conditions you specified did not hold");
+    }
+    boolean notModified =
+        ifNoneMatch != null
+            ? etagMatches(ifNoneMatch, etag)
+            : ifModifiedSince != null && modifiedSecond <= ifModifiedSince;
+    if (notModified) {
+      res.putHeader("ETag", etag).putHeader("Last-Modified", lastModified);
+      throw new S3Exception(304, "NotModified", "Not Modified");
+    }
+  }
+
+  private static boolean etagMatches(String header, String etag) {
+    for (String candidate : header.split(",")) {
+      String c = candidate.trim();
+      if (c.equals("*") || c.equals(etag) || ("\"" + c + "\"").equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Long httpDate(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return ZonedDateTime.parse(value.trim(), HTTP_DATE).toEpochSecond();
+    } catch (DateTimeParseException e) {
+      return null; // S3 ignores an unparsable date
+    }
+  }
+
+  /**
+   * {@code [first, last]} of a single byte range, null to serve the whole object; 416 if
+   * unsatisfiable.
+   */
+  private static long[] parseRange(String header, long size) {
+    String h = header.trim();
+    if (!h.startsWith("bytes=") || h.contains(",")) {
+      return null;
+    }
+    String spec = h.substring("bytes=".length());
+    int dash = spec.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    try {
+      String a = spec.substring(0, dash).trim();
+      String b = spec.substring(dash + 1).trim();
+      long first;
+      long last;
+      if (a.isEmpty()) {
+        long suffix = Long.parseLong(b);
+        if (suffix == 0) {
+          throw invalidRange(size);
+        }
+        first = Math.max(0, size - suffix);
+        last = size - 1;
+      } else {
+        first = Long.parseLong(a);
+        last = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
+      }
+      if (first >= size || first > last) {
+        throw invalidRange(size);
+      }
+      return new long[] {first, last};
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static S3Exception invalidRange(long size) {
+    return new S3Exception(416, "InvalidRange", "The requested range is not satisfiable");
+  }
+
+  /** ListObjects (V1) and ListObjectsV2 over the bucket's ordered records. */
+  Future<Void> list(HttpServerRequest req, String bucket, Map<String, String> q) {
+    boolean v2 = "2".equals(q.get("list-type"));
+    String prefix = q.getOrDefault("prefix", "");
+    String delimiter = q.get("delimiter");
+    if (delimiter != null && delimiter.isEmpty()) {
+      delimiter = null;
+    }
+    int maxKeys = 1000;
+    if (q.containsKey("max-keys")) {
+      try {
+        maxKeys = Math.min(1000, Integer.parseInt(q.get("max-keys")));
+      } catch (NumberFormatException e) {
+        throw S3Exception.invalidArgument(
+            "Provided max-keys not an integer or within integer range");
+      }
+      if (maxKeys < 0) {
+        throw S3Exception.invalidArgument("max-keys must not be negative");
+      }
+    }
+    boolean urlEncode = "url".equals(q.get("encoding-type"));
+    if (q.containsKey("encoding-type") && !urlEncode) {
+      throw S3Exception.invalidArgument("Invalid Encoding Method specified in Request");
+    }
+    String after;
+    String token = q.get("continuation-token");
+    if (v2 && token != null) {
+      try {
+        after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw S3Exception.invalidArgument("The continuation token provided is incorrect");
+      }
+    } else {
+      after = v2 ? q.get("start-after") : q.get("marker");
+    }
+    String d = delimiter;
+    int max = maxKeys;
+    String startAfter = after;
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .compose(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              return buckets.listObjects(
+                  Caller.DEFAULT_TENANT,
+                  bucket,
+                  scanner -> Listing.run(scanner, prefix, d, startAfter, max));
+            })
+        .map(
+            page -> {
+              Xml x = new Xml().openNs("ListBucketResult");
+              x.element("Name", bucket).element("Prefix", enc(prefix, urlEncode));
+              if (v2) {
+                x.element(
+                    "KeyCount", Integer.toString(page.objects().size() + page.prefixes().size()));
+                if (token != null) {
+                  x.element("ContinuationToken", token);
+                }
+                if (q.containsKey("start-after")) {
+                  x.element("StartAfter", enc(q.get("start-after"), urlEncode));
+                }
+                if (page.truncated()) {
+                  x.element(
+                      "NextContinuationToken",
+                      Base64.getUrlEncoder()
+                          .withoutPadding()
+                          .encodeToString(page.last().getBytes(StandardCharsets.UTF_8)));
+                }
+              } else {
+                x.element("Marker", enc(q.getOrDefault("marker", ""), urlEncode));
+                if (page.truncated() && d != null) {
+                  x.element("NextMarker", enc(page.last(), urlEncode));
+                }
+              }
+              x.element("MaxKeys", Integer.toString(max));
+              if (d != null) {
+                x.element("Delimiter", enc(d, urlEncode));
+              }
+              if (urlEncode) {
+                x.element("EncodingType", "url");
+              }
+              x.element("IsTruncated", Boolean.toString(page.truncated()));
+              boolean fetchOwner = !v2 || "true".equals(q.get("fetch-owner"));
+              for (BucketService.ObjectEntry e : page.objects()) {
+                ObjectRecord r = ObjectRecord.decode(e.record());
+                x.open("Contents")
+                    .element("Key", enc(e.key(), urlEncode))
+                    .element("LastModified", Xml.time(r.lastModified()))
+                    .element("ETag", r.etag())
+                    .element("Size", Long.toString(r.size()));
+                if (fetchOwner) {
+                  x.open("Owner").element("ID", owner).element("DisplayName", owner).close("Owner");
+                }
+                x.element("StorageClass", "STANDARD").close("Contents");
+              }
+              for (String p : page.prefixes()) {
+                x.open("CommonPrefixes")
+                    .element("Prefix", enc(p, urlEncode))
+                    .close("CommonPrefixes");
+              }
+              x.close("ListBucketResult");
+              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              return null;
+            });
+  }
+
+  private static String enc(String s, boolean url) {
+    return url ? UriEncoding.encode(s, false) : s;
+  }
+
+  /** One page of a listing: objects and common prefixes in key order. */
+  record Listing(
+      List<BucketService.ObjectEntry> objects,
+      List<String> prefixes,
+      boolean truncated,
+      String last) {
+
+    static Listing run(
+        BucketService.ObjectScanner scanner,
+        String prefix,
+        String delimiter,
+        String after,
+        int max) {
+      List<BucketService.ObjectEntry> objects = new ArrayList<>();
+      List<String> prefixes = new ArrayList<>();
+      byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
+      byte[] from = prefixBytes;
+      if (after != null) {
+        byte[] next = Bytes.successor(after.getBytes(StandardCharsets.UTF_8));
+        if (Bytes.compare(next, from) > 0) {
+          from = next;
+        }
+      }
+      String last = null;
+      while (true) {
+        List<BucketService.ObjectEntry> batch = scanner.scan(from, 256);
+        if (batch.isEmpty()) {
+          return new Listing(objects, prefixes, false, last);
+        }
+        byte[] nextFrom = null;
+        for (BucketService.ObjectEntry e : batch) {
+          if (!e.key().startsWith(prefix)) {
+            return new Listing(objects, prefixes, false, last);
+          }
+          if (objects.size() + prefixes.size() >= max) {
+            return new Listing(objects, prefixes, true, last);
+          }
+          int cut = delimiter == null ? -1 : e.key().indexOf(delimiter, prefix.length());
+          if (cut >= 0) {
+            String common = e.key().substring(0, cut + delimiter.length());
+            prefixes.add(common);
+            last = common;
+            nextFrom = Bytes.prefixEnd(common.getBytes(StandardCharsets.UTF_8));
+            break;
+          }
+          objects.add(e);
+          last = e.key();
+          nextFrom = Bytes.successor(e.key().getBytes(StandardCharsets.UTF_8));
+        }
+        if (nextFrom == null) {
+          return new Listing(objects, prefixes, false, last);
+        }
+        from = nextFrom;
+      }
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package io.minikv.s3;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Streams one PUT body to a temporary file with bounded memory (the request is paused while the
+ * file's write queue is full), decoding aws-chunked bodies and computing MD5 (the ETag), the
+ * payload SHA-256 when one was signed, and any requested checksum, then verifies them all.
+ */
+final class ObjectUpload {
+  static final long MAX_OBJECT_BYTES = 5L << 30;
+
+  /** A verified body in a temporary file. */
+  record Received(Path file, long size, String md5Hex, String checksumAlgorithm, String checksum) {}
+
+  private ObjectUpload() {}
+
+  static Future<Received> receive(
+      Vertx vertx,
+      HttpServerRequest req,
+      Map<String, String> headers,
+      SigV4.Signed signed,
+      Path tmp,
+      Buffer preRead) {
+    String payload = headers.getOrDefault("x-amz-content-sha256", SigV4.UNSIGNED_PAYLOAD);
+    boolean streaming = payload.startsWith("STREAMING-");
+    long expected = expectedSize(headers, streaming);
+    String algorithm = Checksums.requested(headers);
+    if (algorithm != null && !Checksums.supported(algorithm)) {
+      throw S3Exception.invalidArgument("Checksum algorithm '" + algorithm + "' is not supported.");
+    }
+    MessageDigest md5 = md5();
+    MessageDigest sha256 = payload.matches("[0-9a-f]{64}") ? SigV4.sha256() : null;
+    Checksums.Running checksum = algorithm == null ? null : Checksums.start(algorithm);
+    Promise<Received> result = Promise.promise();
+    return vertx
+        .fileSystem()
+        .open(tmp.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
+        .compose(
+            file -> {
+              long[] size = {0};
+              Consumer<Buffer> sink =
+                  b -> {
+                    byte[] bytes = b.getBytes();
+                    md5.update(bytes);
+                    if (sha256 != null) {
+                      sha256.update(bytes);
+                    }
+                    if (checksum != null) {
+                      checksum.update(bytes);
+                    }
+                    size[0] += bytes.length;
+                    if (size[0] > expected) {
+                      throw new S3Exception(
+                          400, "IncompleteBody", "The body is longer than its declared length.");
+                    }
+                    file.write(b);
+                    if (file.writeQueueFull()) {
+                      req.pause();
+                      file.drainHandler(v -> req.resume());
+                    }
+                  };
+              AwsChunkedDecoder decoder =
+                  streaming
+                      ? new AwsChunkedDecoder(
+                          payload.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") ? signed : null,
+                          sink)
+                      : null;
+              Consumer<Buffer> onData =
+                  b -> {
+                    if (result.future().isComplete()) {
+                      return;
+                    }
+                    try {
+                      if (decoder != null) {
+                        decoder.feed(b);
+                      } else {
+                        sink.accept(b);
+                      }
+                    } catch (S3Exception e) {
+                      result.tryFail(e);
+                    }
+                  };
+              Runnable onEnd =
+                  () -> {
+                    if (result.future().isComplete()) {
+                      return;
+                    }
+                    try {
+                      if (decoder != null) {
+                        decoder.end();
+                      }
+                      if (size[0] != expected) {
+                        throw new S3Exception(
+                            400,
+                            "IncompleteBody",
+                            "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+                      }
+                      String md5Hex = HexFormat.of().formatHex(md5.digest());
+                      verifyContentMd5(headers.get("content-md5"), md5Hex);
+                      if (sha256 != null
+                          && !HexFormat.of().formatHex(sha256.digest()).equals(payload)) {
+                        throw new S3Exception(
+                            400,
+                            "XAmzContentSHA256Mismatch",
+                            "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                      }
+                      String actual = checksum == null ? null : checksum.base64();
+                      if (checksum != null) {
+                        String given = headers.get(Checksums.PREFIX + algorithm);
+                        if (given == null && decoder != null) {
+                          given = decoder.trailers().get(Checksums.PREFIX + algorithm);
+                        }
+                        if (given != null && !given.equals(actual)) {
+                          throw new S3Exception(
+                              400,
+                              "BadDigest",
+                              "The "
+                                  + algorithm.toUpperCase(java.util.Locale.ROOT)
+                                  + " you specified did not match the calculated checksum.");
+                        }
+                      }
+                      result.tryComplete(new Received(tmp, size[0], md5Hex, algorithm, actual));
+                    } catch (S3Exception e) {
+                      result.tryFail(e);
+                    }
+                  };
+              if (preRead != null) {
+                onData.accept(preRead);
+                onEnd.run();
+              } else {
+                req.handler(onData::accept);
+                req.exceptionHandler(result::tryFail);
+                req.endHandler(v -> onEnd.run());
+                req.resume();
+              }
+              return result
+                  .future()
+                  .transform(
+                      ar ->
+                          file.close()
+                              .transform(
+                                  c ->
+                                      ar.succeeded()
+                                          ? Future.succeededFuture(ar.result())
+                                          : Future.<Received>failedFuture(ar.cause())));
+            });
+  }
+
+  private static long expectedSize(Map<String, String> headers, boolean streaming) {
+    String length =
+        streaming ? headers.get("x-amz-decoded-content-length") : headers.get("content-length");
+    if (length == null) {
+      if (streaming) {
+        throw new S3Exception(
+            411,
+            "MissingContentLength",
+            "You must provide the x-amz-decoded-content-length HTTP header.");
+      }
+      throw new S3Exception(
+          411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+    }
+    long n;
+    try {
+      n = Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      throw S3Exception.invalidArgument("Content-Length '" + length + "' is not a number.");
+    }
+    if (n < 0) {
+      throw S3Exception.invalidArgument("Content-Length must not be negative.");
+    }
+    if (n > MAX_OBJECT_BYTES) {
+      throw new S3Exception(
+          400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+    }
+    return n;
+  }
+
+  private static void verifyContentMd5(String contentMd5, String md5Hex) {
+    if (contentMd5 == null) {
+      return;
+    }
+    byte[] given;
+    try {
+      given = Base64.getDecoder().decode(contentMd5.trim());
+    } catch (IllegalArgumentException e) {
+      throw new S3Exception(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
+    }
+    if (given.length != 16) {
+      throw new S3Exception(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
+    }
+    if (!HexFormat.of().formatHex(given).equals(md5Hex)) {
+      throw new S3Exception(
+          400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    }
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
