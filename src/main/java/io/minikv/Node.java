@@ -16,6 +16,7 @@ import io.minikv.metrics.Metrics;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
 import io.minikv.s3.BlobStore;
+import io.minikv.s3.BlobSweeper;
 import io.minikv.s3.S3GatewayVerticle;
 import io.minikv.s3.S3Services;
 import io.minikv.storage.StorageEngine;
@@ -144,10 +145,12 @@ public final class Node implements AutoCloseable {
           .await(30, TimeUnit.SECONDS);
       BucketService buckets = new BucketService(vertx, engine, raft.bridge());
       RootCredentials rootKeys = root;
+      BlobStore blobs = new BlobStore(dataDir.resolve("blobs"));
+      sweepWhenReady(vertx, r, buckets, blobs, System.currentTimeMillis());
       S3Services s3 =
           new S3Services(
               buckets,
-              new BlobStore(dataDir.resolve("blobs")),
+              blobs,
               ak -> ak.equals(rootKeys.accessKey()) ? rootKeys.secretKey() : null,
               config.get(Config.AUTH_ENABLED),
               config.get(Config.S3_REGION),
@@ -178,6 +181,21 @@ public final class Node implements AutoCloseable {
       vertx.close();
       throw e;
     }
+  }
+
+  /** Once the group is ready, removes blob files a crash left unreferenced (see BlobSweeper). */
+  private static void sweepWhenReady(
+      Vertx vertx, RaftNode raft, BucketService buckets, BlobStore blobs, long startMillis) {
+    vertx.setPeriodic(
+        100,
+        id -> {
+          if (raft.isLeaderReady()) {
+            vertx.cancelTimer(id);
+            vertx
+                .executeBlocking(() -> BlobSweeper.sweep(buckets, blobs, startMillis), false)
+                .onFailure(e -> LOG.warn("blob sweep failed: {}", e.toString()));
+          }
+        });
   }
 
   private static int freeIfZero(int port, String host) {

@@ -124,6 +124,17 @@ public final class BucketService {
     return read(() -> listing.apply(scanner));
   }
 
+  /** Every object record of every tenant, read locally (for housekeeping such as blob sweeps). */
+  public void forEachObjectRecord(java.util.function.Consumer<byte[]> action) {
+    byte[] from = {Keyspace.NS_OBJECT};
+    byte[] to = {(byte) (Keyspace.NS_OBJECT + 1)};
+    try (KeyValueIterator it = engine.scan(from, to, false)) {
+      while (it.hasNext()) {
+        action.accept(it.next().value());
+      }
+    }
+  }
+
   private <T> Future<T> read(java.util.concurrent.Callable<T> reader) {
     return Future.fromCompletionStage(submitter.readBarrier(), vertx.getOrCreateContext())
         .compose(v -> vertx.executeBlocking(reader, false));

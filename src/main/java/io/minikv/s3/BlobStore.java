@@ -49,6 +49,28 @@ public final class BlobStore {
     return id;
   }
 
+  /**
+   * Deletes blob files older than {@code before} (ms) that no object record references: left by a
+   * crash between writing a body and committing its record, or between replacing a record and
+   * deleting the old body. Blocking; returns how many were deleted.
+   */
+  int sweep(java.util.Set<String> referenced, long before) throws IOException {
+    int deleted = 0;
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir, 2)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (!Files.isRegularFile(p) || p.getParent().equals(tmp)) {
+          continue;
+        }
+        String id = p.getFileName().toString();
+        if (!referenced.contains(id) && Files.getLastModifiedTime(p).toMillis() < before) {
+          Files.delete(p);
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
   /** Removes a blob whose record was replaced or deleted. Blocking. */
   void delete(String id) {
     try {
