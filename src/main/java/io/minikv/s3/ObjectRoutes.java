@@ -2,6 +2,7 @@ package io.minikv.s3;
 
 import io.minikv.auth.Caller;
 import io.minikv.kv.BucketService;
+import io.minikv.kv.CommandResult;
 import io.minikv.storage.Bytes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -170,6 +171,49 @@ final class ObjectRoutes {
                 dropBlob(ObjectRecord.decode(w.previous()));
               }
               req.response().setStatusCode(204).end();
+              return null;
+            });
+  }
+
+  /** DeleteObjects: up to 1000 keys in one request; quiet mode lists only the failures. */
+  Future<Void> deleteMany(HttpServerRequest req, String bucket, Buffer body) {
+    DeleteRequestXml.Parsed parsed = DeleteRequestXml.parse(body.getBytes());
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .compose(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              List<Future<CommandResult.ObjectWrite>> all = new ArrayList<>();
+              for (String key : parsed.keys()) {
+                all.add(buckets.deleteObject(Caller.DEFAULT_TENANT, bucket, key));
+              }
+              return Future.join(all).transform(ar -> Future.succeededFuture(all));
+            })
+        .map(
+            results -> {
+              Xml x = new Xml().openNs("DeleteResult");
+              for (int i = 0; i < results.size(); i++) {
+                Future<CommandResult.ObjectWrite> f = results.get(i);
+                String key = parsed.keys().get(i);
+                if (f.succeeded() && f.result().bucketExists()) {
+                  if (f.result().previous() != null) {
+                    dropBlob(ObjectRecord.decode(f.result().previous()));
+                  }
+                  if (!parsed.quiet()) {
+                    x.open("Deleted").element("Key", key).close("Deleted");
+                  }
+                } else {
+                  x.open("Error")
+                      .element("Key", key)
+                      .element("Code", "InternalError")
+                      .element("Message", "We encountered an internal error. Please try again.")
+                      .close("Error");
+                }
+              }
+              x.close("DeleteResult");
+              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
               return null;
             });
   }

@@ -199,6 +199,15 @@ final class S3Handler implements Handler<HttpServerRequest> {
                 return null;
               });
     }
+    if (m == HttpMethod.POST && query.keySet().equals(java.util.Set.of("delete"))) {
+      if (!headers.containsKey("content-md5") && Checksums.requested(headers) == null) {
+        throw new S3Exception(
+            400,
+            "InvalidRequest",
+            "Missing required header for this request: Content-MD5 or x-amz-checksum-*");
+      }
+      return smallBody(req, signed).compose(body -> objects.deleteMany(req, t.bucket(), body));
+    }
     if (m == HttpMethod.GET && isListing(query)) {
       return objects.list(req, t.bucket(), query);
     }
@@ -357,6 +366,23 @@ final class S3Handler implements Handler<HttpServerRequest> {
                       400,
                       "XAmzContentSHA256Mismatch",
                       "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                }
+              }
+              String md5 = req.getHeader("Content-MD5");
+              if (md5 != null) {
+                try {
+                  byte[] given = java.util.Base64.getDecoder().decode(md5.trim());
+                  byte[] actual =
+                      java.security.MessageDigest.getInstance("MD5").digest(body.getBytes());
+                  if (!java.security.MessageDigest.isEqual(given, actual)) {
+                    throw new S3Exception(
+                        400,
+                        "BadDigest",
+                        "The Content-MD5 you specified did not match what we received.");
+                  }
+                } catch (IllegalArgumentException | java.security.NoSuchAlgorithmException e) {
+                  throw new S3Exception(
+                      400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
                 }
               }
               return body;

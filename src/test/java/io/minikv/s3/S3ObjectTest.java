@@ -353,4 +353,36 @@ class S3ObjectTest {
     assertEquals("hi from curl", curl("--user", "AKOBJ:objsecret", url));
     assertTrue(curl("--user", "AKOBJ:wrong", url).contains("SignatureDoesNotMatch"));
   }
+
+  @Test
+  void deleteObjectsRemovesManyKeysAndQuietModeListsNothing() {
+    s3.createBucket(b -> b.bucket("multi"));
+    for (int i = 0; i < 5; i++) {
+      int n = i;
+      s3.putObject(b -> b.bucket("multi").key("m/" + n), RequestBody.fromString("x" + n));
+    }
+    var result =
+        s3.deleteObjects(
+            b ->
+                b.bucket("multi")
+                    .delete(
+                        d ->
+                            d.objects(
+                                o -> o.key("m/0"),
+                                o -> o.key("m/1"),
+                                o -> o.key("m/does-not-exist"))));
+    assertEquals(
+        List.of("m/0", "m/1", "m/does-not-exist"),
+        result.deleted().stream().map(x -> x.key()).toList());
+    assertTrue(result.errors().isEmpty());
+    var quiet =
+        s3.deleteObjects(
+            b ->
+                b.bucket("multi")
+                    .delete(d -> d.quiet(true).objects(o -> o.key("m/2"), o -> o.key("m/3"))));
+    assertTrue(quiet.deleted().isEmpty());
+    assertEquals(
+        List.of("m/4"),
+        s3.listObjectsV2(b -> b.bucket("multi")).contents().stream().map(S3Object::key).toList());
+  }
 }
