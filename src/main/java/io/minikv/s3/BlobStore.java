@@ -71,6 +71,16 @@ public final class BlobStore {
     return deleted;
   }
 
+  /** A new blob with the same content, as a hard link (no bytes copied). Blocking. */
+  String duplicate(String id) throws IOException {
+    String copy = UUID.randomUUID().toString().replace("-", "");
+    Path target = path(copy);
+    Files.createDirectories(target.getParent());
+    Files.createLink(target, path(id));
+    Directories.fsync(target.getParent());
+    return copy;
+  }
+
   /** Removes a blob whose record was replaced or deleted. Blocking. */
   void delete(String id) {
     try {

@@ -175,6 +175,115 @@ final class ObjectRoutes {
             });
   }
 
+  /**
+   * CopyObject: the source's body (blobs are hard-linked, not copied) with its metadata (COPY, the
+   * default) or the request's (REPLACE); copy-source conditions honoured.
+   */
+  Future<Void> copy(HttpServerRequest req, String bucket, String key, Map<String, String> headers) {
+    String source = UriEncoding.decode(headers.get("x-amz-copy-source"));
+    int q = source.indexOf('?');
+    if (q >= 0) {
+      source = source.substring(0, q);
+    }
+    source = source.startsWith("/") ? source.substring(1) : source;
+    int slash = source.indexOf('/');
+    if (slash <= 0 || slash == source.length() - 1) {
+      throw S3Exception.invalidArgument("Invalid copy source: expected /bucket/key");
+    }
+    String srcBucket = source.substring(0, slash);
+    String srcKey = source.substring(slash + 1);
+    String directive = headers.getOrDefault("x-amz-metadata-directive", "COPY");
+    if (!directive.equals("COPY") && !directive.equals("REPLACE")) {
+      throw S3Exception.invalidArgument("Unknown metadata directive.");
+    }
+    if (srcBucket.equals(bucket) && srcKey.equals(key) && directive.equals("COPY")) {
+      throw new S3Exception(
+          400,
+          "InvalidRequest",
+          "This copy request is illegal because it is trying to copy an object to itself without"
+              + " changing the object's metadata, storage class, website redirect location or"
+              + " encryption attributes.");
+    }
+    return buckets
+        .get(Caller.DEFAULT_TENANT, srcBucket)
+        .compose(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              return buckets.getObject(Caller.DEFAULT_TENANT, srcBucket, srcKey);
+            })
+        .compose(
+            raw -> {
+              if (raw == null) {
+                throw noSuchKey();
+              }
+              ObjectRecord src = ObjectRecord.decode(raw);
+              checkCopyConditions(headers, src);
+              return vertx.executeBlocking(
+                  () -> {
+                    String blob = src.blobId() == null ? null : blobs.duplicate(src.blobId());
+                    boolean replace = directive.equals("REPLACE");
+                    Map<String, String> meta = new LinkedHashMap<>();
+                    Map<String, String> kept = new LinkedHashMap<>();
+                    if (replace) {
+                      for (Map.Entry<String, String> h : headers.entrySet()) {
+                        if (h.getKey().startsWith("x-amz-meta-")) {
+                          meta.put(h.getKey().substring("x-amz-meta-".length()), h.getValue());
+                        } else if (KEPT_HEADERS.contains(h.getKey())) {
+                          kept.put(h.getKey(), h.getValue());
+                        }
+                      }
+                    }
+                    return new ObjectRecord(
+                        src.size(),
+                        src.etag(),
+                        replace
+                            ? headers.getOrDefault("content-type", "binary/octet-stream")
+                            : src.contentType(),
+                        System.currentTimeMillis(),
+                        replace ? meta : src.userMetadata(),
+                        replace ? kept : src.headers(),
+                        src.checksumAlgorithm(),
+                        src.checksumValue(),
+                        blob,
+                        src.inline());
+                  },
+                  false);
+            })
+        .compose(record -> commit(bucket, key, record))
+        .map(
+            record -> {
+              Xml x =
+                  new Xml()
+                      .openNs("CopyObjectResult")
+                      .element("LastModified", Xml.time(record.lastModified()))
+                      .element("ETag", record.etag())
+                      .close("CopyObjectResult");
+              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              return null;
+            });
+  }
+
+  private static void checkCopyConditions(Map<String, String> h, ObjectRecord src) {
+    long modified = src.lastModified() / 1000;
+    String ifMatch = h.get("x-amz-copy-source-if-match");
+    String ifNoneMatch = h.get("x-amz-copy-source-if-none-match");
+    Long ifModifiedSince = httpDate(h.get("x-amz-copy-source-if-modified-since"));
+    Long ifUnmodifiedSince = httpDate(h.get("x-amz-copy-source-if-unmodified-since"));
+    boolean ok =
+        (ifMatch == null || etagMatches(ifMatch, src.etag()))
+            && (ifNoneMatch == null || !etagMatches(ifNoneMatch, src.etag()))
+            && (ifModifiedSince == null || ifMatch != null || modified > ifModifiedSince)
+            && (ifUnmodifiedSince == null || ifMatch != null || modified <= ifUnmodifiedSince);
+    if (!ok) {
+      throw new S3Exception(
+          412,
+          "PreconditionFailed",
+          "At least one of the pre-conditions you specified did not hold");
+    }
+  }
+
   /** DeleteObjects: up to 1000 keys in one request; quiet mode lists only the failures. */
   Future<Void> deleteMany(HttpServerRequest req, String bucket, Buffer body) {
     DeleteRequestXml.Parsed parsed = DeleteRequestXml.parse(body.getBytes());

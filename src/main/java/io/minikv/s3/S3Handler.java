@@ -244,8 +244,8 @@ final class S3Handler implements Handler<HttpServerRequest> {
         || query.containsKey("partNumber")) {
       throw notImplemented("multipart uploads");
     }
-    if (m == HttpMethod.PUT && req.getHeader("x-amz-copy-source") != null) {
-      throw notImplemented("CopyObject");
+    if (m == HttpMethod.PUT && headers.containsKey("x-amz-copy-source")) {
+      return objects.copy(req, t.bucket(), t.key(), headers);
     }
     boolean plain =
         query.isEmpty()

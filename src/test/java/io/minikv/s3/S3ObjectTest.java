@@ -385,4 +385,81 @@ class S3ObjectTest {
         List.of("m/4"),
         s3.listObjectsV2(b -> b.bucket("multi")).contents().stream().map(S3Object::key).toList());
   }
+
+  @Test
+  void copyObjectKeepsOrReplacesMetadataAndSharesNoState() throws Exception {
+    byte[] body = random(150_000, 21);
+    String etag =
+        s3.putObject(
+                b ->
+                    b.bucket("data")
+                        .key("copy/src")
+                        .contentType("image/png")
+                        .metadata(Map.of("a", "1")),
+                RequestBody.fromBytes(body))
+            .eTag();
+    var copied =
+        s3.copyObject(
+            b ->
+                b.sourceBucket("data")
+                    .sourceKey("copy/src")
+                    .destinationBucket("data")
+                    .destinationKey("copy/dst"));
+    assertEquals(etag, copied.copyObjectResult().eTag());
+    HeadObjectResponse dst = s3.headObject(b -> b.bucket("data").key("copy/dst"));
+    assertEquals("image/png", dst.contentType());
+    assertEquals(Map.of("a", "1"), dst.metadata());
+    s3.deleteObject(b -> b.bucket("data").key("copy/src"));
+    assertArrayEquals(
+        body, s3.getObjectAsBytes(b -> b.bucket("data").key("copy/dst")).asByteArray());
+
+    s3.copyObject(
+        b ->
+            b.sourceBucket("data")
+                .sourceKey("copy/dst")
+                .destinationBucket("data")
+                .destinationKey("copy/dst")
+                .metadataDirective("REPLACE")
+                .contentType("text/plain")
+                .metadata(Map.of("b", "2")));
+    HeadObjectResponse replaced = s3.headObject(b -> b.bucket("data").key("copy/dst"));
+    assertEquals("text/plain", replaced.contentType());
+    assertEquals(Map.of("b", "2"), replaced.metadata());
+    assertArrayEquals(
+        body, s3.getObjectAsBytes(b -> b.bucket("data").key("copy/dst")).asByteArray());
+
+    S3Exception self =
+        assertThrows(
+            S3Exception.class,
+            () ->
+                s3.copyObject(
+                    b ->
+                        b.sourceBucket("data")
+                            .sourceKey("copy/dst")
+                            .destinationBucket("data")
+                            .destinationKey("copy/dst")));
+    assertEquals("InvalidRequest", self.awsErrorDetails().errorCode());
+    assertEquals(
+        412,
+        assertThrows(
+                S3Exception.class,
+                () ->
+                    s3.copyObject(
+                        b ->
+                            b.sourceBucket("data")
+                                .sourceKey("copy/dst")
+                                .destinationBucket("data")
+                                .destinationKey("copy/x")
+                                .copySourceIfMatch("\"other\"")))
+            .statusCode());
+    assertThrows(
+        NoSuchKeyException.class,
+        () ->
+            s3.copyObject(
+                b ->
+                    b.sourceBucket("data")
+                        .sourceKey("copy/missing")
+                        .destinationBucket("data")
+                        .destinationKey("copy/y")));
+  }
 }
