@@ -124,15 +124,80 @@ public final class BucketService {
     return read(() -> listing.apply(scanner));
   }
 
-  /** Every object record of every tenant, read locally (for housekeeping such as blob sweeps). */
-  public void forEachObjectRecord(java.util.function.Consumer<byte[]> action) {
-    byte[] from = {Keyspace.NS_OBJECT};
-    byte[] to = {(byte) (Keyspace.NS_OBJECT + 1)};
-    try (KeyValueIterator it = engine.scan(from, to, false)) {
-      while (it.hasNext()) {
-        action.accept(it.next().value());
+  /**
+   * Every object and part record of every tenant, read locally (for housekeeping such as blob
+   * sweeps): the records that can point at body files.
+   */
+  public void forEachBodyRecord(java.util.function.Consumer<byte[]> action) {
+    for (byte ns : new byte[] {Keyspace.NS_OBJECT, Keyspace.NS_PART}) {
+      try (KeyValueIterator it =
+          engine.scan(new byte[] {ns}, new byte[] {(byte) (ns + 1)}, false)) {
+        while (it.hasNext()) {
+          action.accept(it.next().value());
+        }
       }
     }
+  }
+
+  private Future<CommandResult.UploadWrite> upload(Command c) {
+    return Future.fromCompletionStage(submitter.submit(c), vertx.getOrCreateContext())
+        .map(r -> (CommandResult.UploadWrite) r);
+  }
+
+  public Future<CommandResult.UploadWrite> createUpload(
+      String tenant, String bucket, String key, String uploadId, byte[] record) {
+    return upload(new Command.CreateUpload(tenant, bucket, key, uploadId, record));
+  }
+
+  public Future<CommandResult.UploadWrite> putPart(
+      String tenant, String bucket, String key, String uploadId, int part, byte[] record) {
+    return upload(new Command.PutPart(tenant, bucket, key, uploadId, part, record));
+  }
+
+  public Future<CommandResult.UploadWrite> completeUpload(
+      String tenant,
+      String bucket,
+      String key,
+      String uploadId,
+      byte[] record,
+      List<Integer> used) {
+    return upload(new Command.CompleteUpload(tenant, bucket, key, uploadId, record, used));
+  }
+
+  public Future<CommandResult.UploadWrite> abortUpload(
+      String tenant, String bucket, String key, String uploadId) {
+    return upload(new Command.AbortUpload(tenant, bucket, key, uploadId));
+  }
+
+  /** An upload's record, or null when there is no such upload. */
+  public Future<byte[]> getUpload(String tenant, String bucket, String key, String uploadId) {
+    return read(() -> engine.get(Keyspace.uploadKey(tenant, bucket, key, uploadId)));
+  }
+
+  /** A part number and its record. */
+  public record PartEntry(int number, byte[] record) {}
+
+  /** The parts of an upload, in part-number order. */
+  public Future<List<PartEntry>> listParts(
+      String tenant, String bucket, String key, String uploadId) {
+    return read(
+        () -> {
+          byte[] prefix = Keyspace.partPrefix(tenant, bucket, key, uploadId);
+          List<PartEntry> out = new ArrayList<>();
+          try (KeyValueIterator it = engine.scan(prefix, Bytes.prefixEnd(prefix), false)) {
+            while (it.hasNext()) {
+              KeyValue kv = it.next();
+              byte[] k = kv.key();
+              int n =
+                  ((k[k.length - 4] & 0xFF) << 24)
+                      | ((k[k.length - 3] & 0xFF) << 16)
+                      | ((k[k.length - 2] & 0xFF) << 8)
+                      | (k[k.length - 1] & 0xFF);
+              out.add(new PartEntry(n, kv.value()));
+            }
+          }
+          return out;
+        });
   }
 
   private <T> Future<T> read(java.util.concurrent.Callable<T> reader) {

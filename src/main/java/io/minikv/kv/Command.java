@@ -15,7 +15,11 @@ public sealed interface Command
         Command.CreateBucket,
         Command.DeleteBucket,
         Command.PutObject,
-        Command.DeleteObject {
+        Command.DeleteObject,
+        Command.CreateUpload,
+        Command.PutPart,
+        Command.CompleteUpload,
+        Command.AbortUpload {
 
   String tenant();
 
@@ -56,4 +60,30 @@ public sealed interface Command
 
   /** Removes an object record; the result carries the removed record. */
   record DeleteObject(String tenant, String bucket, String key) implements Command {}
+
+  /** Starts a multipart upload (its record is opaque here) if the bucket exists. */
+  record CreateUpload(String tenant, String bucket, String key, String uploadId, byte[] record)
+      implements Command {}
+
+  /** Stores a part record of an existing upload; the result carries the part it replaced. */
+  record PutPart(
+      String tenant, String bucket, String key, String uploadId, int partNumber, byte[] record)
+      implements Command {}
+
+  /**
+   * Ends an upload atomically: writes the object record, removes the upload and all its part
+   * records; the result carries the replaced object and the parts that were not used.
+   */
+  record CompleteUpload(
+      String tenant,
+      String bucket,
+      String key,
+      String uploadId,
+      byte[] objectRecord,
+      java.util.List<Integer> usedParts)
+      implements Command {}
+
+  /** Removes an upload and its parts; the result carries the removed parts. */
+  record AbortUpload(String tenant, String bucket, String key, String uploadId)
+      implements Command {}
 }

@@ -20,6 +20,10 @@ public final class CommandCodec {
   private static final int DELETE_BUCKET = 7;
   private static final int PUT_OBJECT = 8;
   private static final int DELETE_OBJECT = 9;
+  private static final int CREATE_UPLOAD = 10;
+  private static final int PUT_PART = 11;
+  private static final int COMPLETE_UPLOAD = 12;
+  private static final int ABORT_UPLOAD = 13;
 
   private static final int OP_PUT = 1;
   private static final int OP_DELETE = 2;
@@ -32,6 +36,7 @@ public final class CommandCodec {
   private static final int R_RANGE = 5;
   private static final int R_BUCKET = 6;
   private static final int R_OBJECT_WRITE = 7;
+  private static final int R_UPLOAD_WRITE = 8;
 
   private CommandCodec() {}
 
@@ -69,6 +74,20 @@ public final class CommandCodec {
       w.u8(PUT_OBJECT).string(p.tenant()).string(p.bucket()).string(p.key()).bytes(p.record());
     } else if (command instanceof Command.DeleteObject d) {
       w.u8(DELETE_OBJECT).string(d.tenant()).string(d.bucket()).string(d.key());
+    } else if (command instanceof Command.CreateUpload c) {
+      w.u8(CREATE_UPLOAD).string(c.tenant()).string(c.bucket()).string(c.key());
+      w.string(c.uploadId()).bytes(c.record());
+    } else if (command instanceof Command.PutPart p) {
+      w.u8(PUT_PART).string(p.tenant()).string(p.bucket()).string(p.key()).string(p.uploadId());
+      w.varint(p.partNumber()).bytes(p.record());
+    } else if (command instanceof Command.CompleteUpload c) {
+      w.u8(COMPLETE_UPLOAD).string(c.tenant()).string(c.bucket()).string(c.key());
+      w.string(c.uploadId()).bytes(c.objectRecord()).varint(c.usedParts().size());
+      for (int n : c.usedParts()) {
+        w.varint(n);
+      }
+    } else if (command instanceof Command.AbortUpload a) {
+      w.u8(ABORT_UPLOAD).string(a.tenant()).string(a.bucket()).string(a.key()).string(a.uploadId());
     }
     return w.toByteArray();
   }
@@ -126,6 +145,26 @@ public final class CommandCodec {
         return new Command.PutObject(tenant, r.string(), r.string(), r.bytes());
       case DELETE_OBJECT:
         return new Command.DeleteObject(tenant, r.string(), r.string());
+      case CREATE_UPLOAD:
+        return new Command.CreateUpload(tenant, r.string(), r.string(), r.string(), r.bytes());
+      case PUT_PART:
+        return new Command.PutPart(
+            tenant, r.string(), r.string(), r.string(), (int) r.varint(), r.bytes());
+      case COMPLETE_UPLOAD:
+        {
+          String bucket = r.string();
+          String key = r.string();
+          String uploadId = r.string();
+          byte[] record = r.bytes();
+          int count = r.length();
+          List<Integer> parts = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            parts.add((int) r.varint());
+          }
+          return new Command.CompleteUpload(tenant, bucket, key, uploadId, record, parts);
+        }
+      case ABORT_UPLOAD:
+        return new Command.AbortUpload(tenant, r.string(), r.string(), r.string());
       default:
         throw new CodecException("unknown command type " + type);
     }
@@ -197,6 +236,11 @@ public final class CommandCodec {
       }
     } else if (result instanceof CommandResult.PreconditionFailed f) {
       w.u8(R_PRECONDITION_FAILED).i64(f.currentModRevision());
+    } else if (result instanceof CommandResult.UploadWrite u) {
+      w.u8(R_UPLOAD_WRITE).bool(u.exists()).nullableBytes(u.previous()).varint(u.released().size());
+      for (byte[] b : u.released()) {
+        w.bytes(b);
+      }
     } else if (result instanceof CommandResult.ObjectWrite o) {
       w.u8(R_OBJECT_WRITE).bool(o.bucketExists()).nullableBytes(o.previous());
     } else if (result instanceof CommandResult.Bucket b) {
@@ -237,6 +281,17 @@ public final class CommandCodec {
         return new CommandResult.Txn(succeeded, revision, responses);
       case R_PRECONDITION_FAILED:
         return new CommandResult.PreconditionFailed(r.i64());
+      case R_UPLOAD_WRITE:
+        {
+          boolean exists = r.bool();
+          byte[] previous = r.nullableBytes();
+          int count = r.length();
+          List<byte[]> released = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            released.add(r.bytes());
+          }
+          return new CommandResult.UploadWrite(exists, previous, released);
+        }
       case R_OBJECT_WRITE:
         return new CommandResult.ObjectWrite(r.bool(), r.nullableBytes());
       case R_BUCKET:

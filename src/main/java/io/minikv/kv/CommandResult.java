@@ -10,7 +10,8 @@ public sealed interface CommandResult
         CommandResult.PreconditionFailed,
         CommandResult.Range,
         CommandResult.Bucket,
-        CommandResult.ObjectWrite {
+        CommandResult.ObjectWrite,
+        CommandResult.UploadWrite {
 
   /** A key was written at {@code revision}. */
   record Put(long revision, long createRevision, long version) implements CommandResult {}
@@ -45,4 +46,12 @@ public sealed interface CommandResult
    * the record replaced or removed (null when there was none).
    */
   record ObjectWrite(boolean bucketExists, byte[] previous) implements CommandResult {}
+
+  /**
+   * A multipart step: {@code exists} false when the upload (or, for create, the bucket) does not
+   * exist; {@code previous} the object or part record replaced; {@code released} part records no
+   * longer referenced (their bodies can be deleted).
+   */
+  record UploadWrite(boolean exists, byte[] previous, List<byte[]> released)
+      implements CommandResult {}
 }

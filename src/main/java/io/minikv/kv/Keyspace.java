@@ -17,6 +17,8 @@ public final class Keyspace {
   static final byte NS_SYSTEM = 's';
   static final byte NS_BUCKET = 'b';
   static final byte NS_OBJECT = 'o';
+  static final byte NS_UPLOAD = 'u';
+  static final byte NS_PART = 'q';
 
   /** Where the state machine keeps the applied term, index and last revision. */
   static final byte[] APPLIED_KEY = {NS_SYSTEM, 'a', 'p', 'p', 'l', 'i', 'e', 'd'};
@@ -65,6 +67,36 @@ public final class Keyspace {
 
   static byte[] objectKey(String tenant, String bucket, String key) {
     return Bytes.concat(objectPrefix(tenant, bucket), key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** An upload's record: {@code u tenant 0 bucket/ key 0 uploadId}. */
+  static byte[] uploadKey(String tenant, String bucket, String key, String uploadId) {
+    return uploadScoped(NS_UPLOAD, tenant, bucket, key, uploadId);
+  }
+
+  /** The prefix of an upload's part records; the 4-byte part number follows. */
+  static byte[] partPrefix(String tenant, String bucket, String key, String uploadId) {
+    return uploadScoped(NS_PART, tenant, bucket, key, uploadId);
+  }
+
+  static byte[] partKey(String tenant, String bucket, String key, String uploadId, int part) {
+    byte[] prefix = partPrefix(tenant, bucket, key, uploadId);
+    byte[] out = Arrays.copyOf(prefix, prefix.length + 4);
+    for (int i = 0; i < 4; i++) {
+      out[prefix.length + i] = (byte) (part >>> (24 - 8 * i));
+    }
+    return out;
+  }
+
+  private static byte[] uploadScoped(
+      byte ns, String tenant, String bucket, String key, String uploadId) {
+    BinaryWriter w = new BinaryWriter(64 + key.length());
+    w.u8(ns).raw(tenant.getBytes(StandardCharsets.UTF_8)).u8(0);
+    w.raw(bucket.getBytes(StandardCharsets.UTF_8))
+        .u8('/')
+        .raw(key.getBytes(StandardCharsets.UTF_8));
+    w.u8(0).raw(uploadId.getBytes(StandardCharsets.UTF_8)).u8(0);
+    return w.toByteArray();
   }
 
   /**

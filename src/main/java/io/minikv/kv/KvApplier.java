@@ -167,6 +167,62 @@ public final class KvApplier {
       }
       return new CommandResult.ObjectWrite(true, previous);
     }
+    if (command instanceof Command.CreateUpload c) {
+      if (view.get(Keyspace.bucketKey(c.tenant(), c.bucket())) == null) {
+        return new CommandResult.UploadWrite(false, null, List.of());
+      }
+      view.put(Keyspace.uploadKey(c.tenant(), c.bucket(), c.key(), c.uploadId()), c.record());
+      return new CommandResult.UploadWrite(true, null, List.of());
+    }
+    if (command instanceof Command.PutPart p) {
+      if (view.get(Keyspace.uploadKey(p.tenant(), p.bucket(), p.key(), p.uploadId())) == null) {
+        return new CommandResult.UploadWrite(false, null, List.of());
+      }
+      byte[] key = Keyspace.partKey(p.tenant(), p.bucket(), p.key(), p.uploadId(), p.partNumber());
+      byte[] previous = view.get(key);
+      view.put(key, p.record());
+      return new CommandResult.UploadWrite(true, previous, List.of());
+    }
+    if (command instanceof Command.CompleteUpload c) {
+      byte[] upload = Keyspace.uploadKey(c.tenant(), c.bucket(), c.key(), c.uploadId());
+      if (view.get(upload) == null) {
+        return new CommandResult.UploadWrite(false, null, List.of());
+      }
+      byte[] parts = Keyspace.partPrefix(c.tenant(), c.bucket(), c.key(), c.uploadId());
+      List<byte[]> released = new ArrayList<>();
+      java.util.Set<Integer> used = new java.util.HashSet<>(c.usedParts());
+      for (KeyValue kv : view.scan(parts, Bytes.prefixEnd(parts), 0)) {
+        byte[] k = kv.key();
+        int n =
+            ((k[k.length - 4] & 0xFF) << 24)
+                | ((k[k.length - 3] & 0xFF) << 16)
+                | ((k[k.length - 2] & 0xFF) << 8)
+                | (k[k.length - 1] & 0xFF);
+        if (!used.contains(n)) {
+          released.add(kv.value());
+        }
+        view.delete(k);
+      }
+      view.delete(upload);
+      byte[] objectKey = Keyspace.objectKey(c.tenant(), c.bucket(), c.key());
+      byte[] previous = view.get(objectKey);
+      view.put(objectKey, c.objectRecord());
+      return new CommandResult.UploadWrite(true, previous, released);
+    }
+    if (command instanceof Command.AbortUpload a) {
+      byte[] upload = Keyspace.uploadKey(a.tenant(), a.bucket(), a.key(), a.uploadId());
+      if (view.get(upload) == null) {
+        return new CommandResult.UploadWrite(false, null, List.of());
+      }
+      byte[] parts = Keyspace.partPrefix(a.tenant(), a.bucket(), a.key(), a.uploadId());
+      List<byte[]> released = new ArrayList<>();
+      for (KeyValue kv : view.scan(parts, Bytes.prefixEnd(parts), 0)) {
+        released.add(kv.value());
+        view.delete(kv.key());
+      }
+      view.delete(upload);
+      return new CommandResult.UploadWrite(true, null, released);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass());
   }
 

@@ -21,11 +21,10 @@ public final class BlobSweeper {
   public static int sweep(BucketService buckets, BlobStore blobs, long processStartMillis)
       throws IOException {
     Set<String> referenced = new HashSet<>();
-    buckets.forEachObjectRecord(
+    buckets.forEachBodyRecord(
         raw -> {
-          ObjectRecord r = ObjectRecord.decode(raw);
-          if (r.blobId() != null) {
-            referenced.add(r.blobId());
+          for (ObjectRecord.Blob b : ObjectRecord.decode(raw).blobs()) {
+            referenced.add(b.id());
           }
         });
     int deleted = blobs.sweep(referenced, processStartMillis);

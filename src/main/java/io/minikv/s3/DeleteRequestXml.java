@@ -20,20 +20,7 @@ final class DeleteRequestXml {
   private DeleteRequestXml() {}
 
   static Parsed parse(byte[] body) {
-    Document doc;
-    try {
-      DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      f.setXIncludeAware(false);
-      f.setExpandEntityReferences(false);
-      f.setNamespaceAware(false);
-      DocumentBuilder b = f.newDocumentBuilder();
-      b.setErrorHandler(null);
-      doc = b.parse(new ByteArrayInputStream(body));
-    } catch (Exception e) {
-      throw malformed();
-    }
+    Document doc = parseDocument(body);
     Element root = doc.getDocumentElement();
     if (!"Delete".equals(root.getTagName())) {
       throw malformed();
@@ -62,7 +49,24 @@ final class DeleteRequestXml {
     return new Parsed(quiet, keys);
   }
 
-  private static S3Exception malformed() {
+  /** Parses an S3 request body; DTDs and external entities are refused as MalformedXML. */
+  static Document parseDocument(byte[] body) {
+    try {
+      DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+      f.setXIncludeAware(false);
+      f.setExpandEntityReferences(false);
+      f.setNamespaceAware(false);
+      DocumentBuilder b = f.newDocumentBuilder();
+      b.setErrorHandler(null);
+      return b.parse(new ByteArrayInputStream(body));
+    } catch (Exception e) {
+      throw malformed();
+    }
+  }
+
+  static S3Exception malformed() {
     return new S3Exception(
         400,
         "MalformedXML",

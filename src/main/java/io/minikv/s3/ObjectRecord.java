@@ -5,7 +5,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,8 +24,17 @@ record ObjectRecord(
     Map<String, String> headers,
     String checksumAlgorithm,
     String checksumValue,
-    String blobId,
+    List<Blob> blobs,
     byte[] inline) {
+
+  /** One body file and its length; a multipart object has one per part, in order. */
+  record Blob(String id, long size) {}
+
+  /** The single blob of an object stored in one piece. */
+  static List<Blob> single(String id, long size) {
+    return id == null ? List.of() : List.of(new Blob(id, size));
+  }
+
   private static final int FORMAT = 1;
 
   byte[] encode() {
@@ -39,7 +50,11 @@ record ObjectRecord(
       writeMap(out, headers);
       writeNullable(out, checksumAlgorithm);
       writeNullable(out, checksumValue);
-      writeNullable(out, blobId);
+      out.writeInt(blobs.size());
+      for (Blob b : blobs) {
+        out.writeUTF(b.id());
+        out.writeLong(b.size());
+      }
       out.writeInt(inline == null ? -1 : inline.length);
       if (inline != null) {
         out.write(inline);
@@ -64,11 +79,15 @@ record ObjectRecord(
       Map<String, String> headers = readMap(in);
       String alg = readNullable(in);
       String value = readNullable(in);
-      String blob = readNullable(in);
+      int count = in.readInt();
+      List<Blob> blobs = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        blobs.add(new Blob(in.readUTF(), in.readLong()));
+      }
       int n = in.readInt();
       byte[] inline = n < 0 ? null : in.readNBytes(n);
       return new ObjectRecord(
-          size, etag, contentType, lastModified, meta, headers, alg, value, blob, inline);
+          size, etag, contentType, lastModified, meta, headers, alg, value, blobs, inline);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -94,6 +94,38 @@ final class ObjectRoutes {
         .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(tmp), false));
   }
 
+  /** A record whose content type, user metadata and kept headers come from the request. */
+  ObjectRecord describe(
+      Map<String, String> headers,
+      long size,
+      String etag,
+      String checksumAlgorithm,
+      String checksum,
+      List<ObjectRecord.Blob> blobList,
+      byte[] inline) {
+    Map<String, String> meta = new LinkedHashMap<>();
+    Map<String, String> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      if (h.getKey().startsWith("x-amz-meta-")) {
+        meta.put(h.getKey().substring("x-amz-meta-".length()), h.getValue());
+      } else if (KEPT_HEADERS.contains(h.getKey())
+          && !(h.getKey().equals("content-encoding") && h.getValue().contains("aws-chunked"))) {
+        kept.put(h.getKey(), h.getValue());
+      }
+    }
+    return new ObjectRecord(
+        size,
+        etag,
+        headers.getOrDefault("content-type", "binary/octet-stream"),
+        System.currentTimeMillis(),
+        meta,
+        kept,
+        checksumAlgorithm,
+        checksum,
+        blobList,
+        inline);
+  }
+
   /** Keeps a small body inline; moves a larger one into the blob store. */
   private Future<ObjectRecord> store(ObjectUpload.Received r, Map<String, String> headers) {
     return vertx.executeBlocking(
@@ -106,27 +138,13 @@ final class ObjectRoutes {
           } else {
             blobId = blobs.commit(r.file());
           }
-          Map<String, String> meta = new LinkedHashMap<>();
-          Map<String, String> kept = new LinkedHashMap<>();
-          for (Map.Entry<String, String> h : headers.entrySet()) {
-            if (h.getKey().startsWith("x-amz-meta-")) {
-              meta.put(h.getKey().substring("x-amz-meta-".length()), h.getValue());
-            } else if (KEPT_HEADERS.contains(h.getKey())
-                && !(h.getKey().equals("content-encoding")
-                    && h.getValue().contains("aws-chunked"))) {
-              kept.put(h.getKey(), h.getValue());
-            }
-          }
-          return new ObjectRecord(
+          return describe(
+              headers,
               r.size(),
               "\"" + r.md5Hex() + "\"",
-              headers.getOrDefault("content-type", "binary/octet-stream"),
-              System.currentTimeMillis(),
-              meta,
-              kept,
               r.checksumAlgorithm(),
               r.checksum(),
-              blobId,
+              ObjectRecord.single(blobId, r.size()),
               inline);
         },
         false);
@@ -138,21 +156,23 @@ final class ObjectRoutes {
         .compose(
             w -> {
               if (!w.bucketExists()) {
-                dropBlob(record);
+                dropBlobs(record);
                 throw noSuchBucket();
               }
               if (w.previous() != null) {
-                dropBlob(ObjectRecord.decode(w.previous()));
+                dropBlobs(ObjectRecord.decode(w.previous()));
               }
               return Future.succeededFuture(record);
             });
   }
 
-  private void dropBlob(ObjectRecord r) {
-    if (r.blobId() != null) {
+  void dropBlobs(ObjectRecord r) {
+    if (!r.blobs().isEmpty()) {
       vertx.executeBlocking(
           () -> {
-            blobs.delete(r.blobId());
+            for (ObjectRecord.Blob b : r.blobs()) {
+              blobs.delete(b.id());
+            }
             return null;
           },
           false);
@@ -168,7 +188,7 @@ final class ObjectRoutes {
                 throw noSuchBucket();
               }
               if (w.previous() != null) {
-                dropBlob(ObjectRecord.decode(w.previous()));
+                dropBlobs(ObjectRecord.decode(w.previous()));
               }
               req.response().setStatusCode(204).end();
               return null;
@@ -222,7 +242,10 @@ final class ObjectRoutes {
               checkCopyConditions(headers, src);
               return vertx.executeBlocking(
                   () -> {
-                    String blob = src.blobId() == null ? null : blobs.duplicate(src.blobId());
+                    List<ObjectRecord.Blob> copies = new ArrayList<>();
+                    for (ObjectRecord.Blob b : src.blobs()) {
+                      copies.add(new ObjectRecord.Blob(blobs.duplicate(b.id()), b.size()));
+                    }
                     boolean replace = directive.equals("REPLACE");
                     Map<String, String> meta = new LinkedHashMap<>();
                     Map<String, String> kept = new LinkedHashMap<>();
@@ -246,7 +269,7 @@ final class ObjectRoutes {
                         replace ? kept : src.headers(),
                         src.checksumAlgorithm(),
                         src.checksumValue(),
-                        blob,
+                        copies,
                         src.inline());
                   },
                   false);
@@ -308,7 +331,7 @@ final class ObjectRoutes {
                 String key = parsed.keys().get(i);
                 if (f.succeeded() && f.result().bucketExists()) {
                   if (f.result().previous() != null) {
-                    dropBlob(ObjectRecord.decode(f.result().previous()));
+                    dropBlobs(ObjectRecord.decode(f.result().previous()));
                   }
                   if (!parsed.quiet()) {
                     x.open("Deleted").element("Key", key).close("Deleted");
@@ -396,9 +419,49 @@ final class ObjectRoutes {
       res.end(Buffer.buffer(r.inline()).slice((int) start, (int) (start + length)));
     } else if (length == 0) {
       res.end();
+    } else if (r.blobs().size() == 1) {
+      res.sendFile(blobs.path(r.blobs().get(0).id()).toString(), start, length);
     } else {
-      res.sendFile(blobs.path(r.blobId()).toString(), start, length);
+      sendSegments(res, r.blobs(), start, length);
     }
+  }
+
+  /** Streams [start, start + length) across several part files, with back-pressure. */
+  private void sendSegments(
+      HttpServerResponse res, List<ObjectRecord.Blob> parts, long start, long length) {
+    List<long[]> spans = new ArrayList<>(); // {index, offset, count}
+    long pos = 0;
+    long end = start + length;
+    for (int i = 0; i < parts.size(); i++) {
+      long size = parts.get(i).size();
+      long from = Math.max(start, pos);
+      long to = Math.min(end, pos + size);
+      if (from < to) {
+        spans.add(new long[] {i, from - pos, to - from});
+      }
+      pos += size;
+    }
+    sendSpan(res, parts, spans, 0);
+  }
+
+  private void sendSpan(
+      HttpServerResponse res, List<ObjectRecord.Blob> parts, List<long[]> spans, int next) {
+    if (next == spans.size()) {
+      res.end();
+      return;
+    }
+    long[] span = spans.get(next);
+    String path = blobs.path(parts.get((int) span[0]).id()).toString();
+    vertx
+        .fileSystem()
+        .open(path, new io.vertx.core.file.OpenOptions().setRead(true))
+        .compose(
+            file -> {
+              file.setReadPos(span[1]).setReadLength(span[2]);
+              return file.pipe().endOnSuccess(false).to(res).eventually(file::close);
+            })
+        .onSuccess(v -> sendSpan(res, parts, spans, next + 1))
+        .onFailure(e -> res.reset());
   }
 
   private static void checkConditions(

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class S3Handler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(S3Handler.class);
-  private static final long MAX_SMALL_BODY = 1 << 20;
+  private static final long MAX_SMALL_BODY = 4 << 20;
   private static final long PRE_READ_MAX = 16L << 20;
 
   private final BucketService buckets;
@@ -33,6 +33,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
   private final String region;
   private final String owner;
   private final ObjectRoutes objects;
+  private final MultipartRoutes multipart;
 
   S3Handler(io.vertx.core.Vertx vertx, S3Services s) {
     this.buckets = s.buckets();
@@ -41,6 +42,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
     this.region = s.region();
     this.owner = s.ownerId();
     this.objects = new ObjectRoutes(vertx, s.buckets(), s.blobs(), s.ownerId());
+    this.multipart = new MultipartRoutes(vertx, s.buckets(), s.blobs(), objects);
   }
 
   private record Target(String bucket, String key) {}
@@ -239,10 +241,28 @@ final class S3Handler implements Handler<HttpServerRequest> {
       Map<String, String> headers,
       Buffer preRead) {
     HttpMethod m = req.method();
-    if (query.containsKey("uploadId")
-        || query.containsKey("uploads")
-        || query.containsKey("partNumber")) {
-      throw notImplemented("multipart uploads");
+    String uploadId = query.get("uploadId");
+    if (m == HttpMethod.POST && query.containsKey("uploads")) {
+      return multipart.create(req, t.bucket(), t.key(), headers);
+    }
+    if (uploadId != null) {
+      if (m == HttpMethod.PUT && query.containsKey("partNumber")) {
+        if (headers.containsKey("x-amz-copy-source")) {
+          throw notImplemented("UploadPartCopy");
+        }
+        return multipart.uploadPart(
+            req, t.bucket(), t.key(), uploadId, query.get("partNumber"), headers, signed, preRead);
+      }
+      if (m == HttpMethod.POST) {
+        return smallBody(req, signed)
+            .compose(body -> multipart.complete(req, t.bucket(), t.key(), uploadId, body));
+      }
+      if (m == HttpMethod.DELETE) {
+        return multipart.abort(req, t.bucket(), t.key(), uploadId);
+      }
+      if (m == HttpMethod.GET) {
+        return multipart.listParts(req, t.bucket(), t.key(), uploadId);
+      }
     }
     if (m == HttpMethod.PUT && headers.containsKey("x-amz-copy-source")) {
       return objects.copy(req, t.bucket(), t.key(), headers);
