@@ -210,6 +210,18 @@ final class S3Handler implements Handler<HttpServerRequest> {
       }
       return smallBody(req, signed).compose(body -> objects.deleteMany(req, t.bucket(), body));
     }
+    if (m == HttpMethod.GET && query.keySet().equals(java.util.Set.of("versioning"))) {
+      // Versioning is never enabled on a minikv bucket: S3 answers an empty configuration.
+      return existing(t.bucket())
+          .map(
+              b -> {
+                xml(
+                    req,
+                    200,
+                    new Xml().openNs("VersioningConfiguration").close("VersioningConfiguration"));
+                return null;
+              });
+    }
     if (m == HttpMethod.GET && isListing(query)) {
       return objects.list(req, t.bucket(), query);
     }
