@@ -188,11 +188,7 @@ public final class BucketService {
             while (it.hasNext()) {
               KeyValue kv = it.next();
               byte[] k = kv.key();
-              int n =
-                  ((k[k.length - 4] & 0xFF) << 24)
-                      | ((k[k.length - 3] & 0xFF) << 16)
-                      | ((k[k.length - 2] & 0xFF) << 8)
-                      | (k[k.length - 1] & 0xFF);
+              int n = Keyspace.partNumber(k);
               out.add(new PartEntry(n, kv.value()));
             }
           }

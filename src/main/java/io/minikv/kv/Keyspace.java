@@ -88,6 +88,15 @@ public final class Keyspace {
     return out;
   }
 
+  /** The part number at the end of a key made by {@link #partKey}. */
+  static int partNumber(byte[] partKey) {
+    int n = partKey.length;
+    return ((partKey[n - 4] & 0xFF) << 24)
+        | ((partKey[n - 3] & 0xFF) << 16)
+        | ((partKey[n - 2] & 0xFF) << 8)
+        | (partKey[n - 1] & 0xFF);
+  }
+
   private static byte[] uploadScoped(
       byte ns, String tenant, String bucket, String key, String uploadId) {
     BinaryWriter w = new BinaryWriter(64 + key.length());

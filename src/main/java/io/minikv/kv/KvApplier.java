@@ -193,11 +193,7 @@ public final class KvApplier {
       java.util.Set<Integer> used = new java.util.HashSet<>(c.usedParts());
       for (KeyValue kv : view.scan(parts, Bytes.prefixEnd(parts), 0)) {
         byte[] k = kv.key();
-        int n =
-            ((k[k.length - 4] & 0xFF) << 24)
-                | ((k[k.length - 3] & 0xFF) << 16)
-                | ((k[k.length - 2] & 0xFF) << 8)
-                | (k[k.length - 1] & 0xFF);
+        int n = Keyspace.partNumber(k);
         if (!used.contains(n)) {
           released.add(kv.value());
         }

@@ -224,21 +224,9 @@ final class ObjectRoutes {
               + " changing the object's metadata, storage class, website redirect location or"
               + " encryption attributes.");
     }
-    return buckets
-        .get(Caller.DEFAULT_TENANT, srcBucket)
+    return existingObject(srcBucket, srcKey)
         .compose(
-            b -> {
-              if (b == null) {
-                throw noSuchBucket();
-              }
-              return buckets.getObject(Caller.DEFAULT_TENANT, srcBucket, srcKey);
-            })
-        .compose(
-            raw -> {
-              if (raw == null) {
-                throw noSuchKey();
-              }
-              ObjectRecord src = ObjectRecord.decode(raw);
+            src -> {
               checkCopyConditions(headers, src);
               return vertx.executeBlocking(
                   () -> {
@@ -352,6 +340,16 @@ final class ObjectRoutes {
 
   /** GET and HEAD, with a single Range, conditional headers and response-* overrides. */
   Future<Void> get(HttpServerRequest req, String bucket, String key, Map<String, String> query) {
+    return existingObject(bucket, key)
+        .map(
+            record -> {
+              serve(req, record, query);
+              return null;
+            });
+  }
+
+  /** The object's record; NoSuchBucket or NoSuchKey when either is missing. */
+  private Future<ObjectRecord> existingObject(String bucket, String key) {
     return buckets
         .get(Caller.DEFAULT_TENANT, bucket)
         .compose(
@@ -366,8 +364,7 @@ final class ObjectRoutes {
               if (raw == null) {
                 throw noSuchKey();
               }
-              serve(req, ObjectRecord.decode(raw), query);
-              return null;
+              return ObjectRecord.decode(raw);
             });
   }
 

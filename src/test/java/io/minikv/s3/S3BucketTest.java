@@ -5,19 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minikv.Node;
-import io.minikv.config.Config;
-import java.net.URI;
+import io.minikv.testing.S3TestNode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -29,45 +23,20 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 class S3BucketTest {
   @TempDir static Path dir;
+  static S3TestNode fixture;
   static Node node;
   static S3Client s3;
 
   @BeforeAll
   static void start() throws Exception {
-    Config config =
-        Config.load(
-            null,
-            Map.of(),
-            List.of(
-                "--node.data_dir=" + dir,
-                "--http.port=0",
-                "--raft.port=0",
-                "--s3.port=0",
-                "--storage.engine=memory",
-                "--auth.root_access_key=AKMINIKVTEST",
-                "--auth.root_secret_key=secret/with+chars"));
-    node = Node.start(config);
-    while (!node.isReady()) {
-      Thread.sleep(20);
-    }
-    s3 = client("AKMINIKVTEST", "secret/with+chars");
-  }
-
-  static S3Client client(String accessKey, String secret) {
-    return S3Client.builder()
-        .endpointOverride(URI.create("http://127.0.0.1:" + node.s3Port()))
-        .region(Region.US_EAST_1)
-        .forcePathStyle(true)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
-        .httpClient(Apache5HttpClient.create())
-        .build();
+    fixture = S3TestNode.start(dir, "memory", "AKMINIKVTEST", "secret/with+chars");
+    node = fixture.node();
+    s3 = fixture.s3();
   }
 
   @AfterAll
   static void stop() {
-    s3.close();
-    node.close();
+    fixture.close();
   }
 
   @Test
@@ -103,12 +72,12 @@ class S3BucketTest {
 
   @Test
   void aWrongSecretOrUnknownKeyIsRefused() {
-    try (S3Client wrong = client("AKMINIKVTEST", "not-the-secret")) {
+    try (S3Client wrong = S3TestNode.client(node, "AKMINIKVTEST", "not-the-secret")) {
       S3Exception e = assertThrows(S3Exception.class, wrong::listBuckets);
       assertEquals(403, e.statusCode());
       assertEquals("SignatureDoesNotMatch", e.awsErrorDetails().errorCode());
     }
-    try (S3Client unknown = client("AKUNKNOWN", "whatever")) {
+    try (S3Client unknown = S3TestNode.client(node, "AKUNKNOWN", "whatever")) {
       S3Exception e = assertThrows(S3Exception.class, unknown::listBuckets);
       assertEquals("InvalidAccessKeyId", e.awsErrorDetails().errorCode());
     }

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minikv.Node;
-import io.minikv.config.Config;
-import java.net.URI;
+import io.minikv.testing.S3TestNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -45,43 +40,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /** Object operations through the AWS SDK for Java v2 (path-style, default checksum settings). */
 class S3ObjectTest {
   @TempDir static Path dir;
+  static S3TestNode fixture;
   static Node node;
   static S3Client s3;
 
   @BeforeAll
   static void start() throws Exception {
-    Config config =
-        Config.load(
-            null,
-            Map.of(),
-            List.of(
-                "--node.data_dir=" + dir,
-                "--http.port=0",
-                "--raft.port=0",
-                "--s3.port=0",
-                "--storage.engine=rocksdb",
-                "--auth.root_access_key=AKOBJ",
-                "--auth.root_secret_key=objsecret"));
-    node = Node.start(config);
-    while (!node.isReady()) {
-      Thread.sleep(20);
-    }
-    s3 =
-        S3Client.builder()
-            .endpointOverride(URI.create("http://127.0.0.1:" + node.s3Port()))
-            .region(Region.US_EAST_1)
-            .forcePathStyle(true)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKOBJ", "objsecret")))
-            .httpClient(Apache5HttpClient.create())
-            .build();
+    fixture = S3TestNode.start(dir, "rocksdb", "AKOBJ", "objsecret");
+    node = fixture.node();
+    s3 = fixture.s3();
     s3.createBucket(b -> b.bucket("data"));
   }
 
   @AfterAll
   static void stop() {
-    s3.close();
-    node.close();
+    fixture.close();
   }
 
   private static byte[] random(int n, long seed) {
