@@ -56,7 +56,7 @@ final class MultipartRoutes {
         .map(
             w -> {
               if (!w.exists()) {
-                throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
+                throw S3Exception.noSuchBucket();
               }
               Xml x =
                   new Xml()
@@ -65,7 +65,7 @@ final class MultipartRoutes {
                       .element("Key", key)
                       .element("UploadId", uploadId)
                       .close("InitiateMultipartUploadResult");
-              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              x.send(req, 200);
               return null;
             });
   }
@@ -287,7 +287,7 @@ final class MultipartRoutes {
             .element("Key", key)
             .element("ETag", record.etag())
             .close("CompleteMultipartUploadResult");
-    req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+    x.send(req, 200);
     return null;
   }
 
@@ -338,7 +338,7 @@ final class MultipartRoutes {
                     .close("Part");
               }
               x.close("ListPartsResult");
-              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              x.send(req, 200);
               return null;
             });
   }

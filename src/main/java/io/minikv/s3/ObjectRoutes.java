@@ -49,7 +49,20 @@ final class ObjectRoutes {
   }
 
   private static S3Exception noSuchBucket() {
-    return new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
+    return S3Exception.noSuchBucket();
+  }
+
+  /** The bucket's entry; NoSuchBucket when it does not exist. */
+  Future<io.minikv.kv.BucketEntry> existingBucket(String bucket) {
+    return buckets
+        .get(Caller.DEFAULT_TENANT, bucket)
+        .map(
+            b -> {
+              if (b == null) {
+                throw noSuchBucket();
+              }
+              return b;
+            });
   }
 
   private static S3Exception noSuchKey() {
@@ -70,13 +83,9 @@ final class ObjectRoutes {
       req.pause();
     }
     Path tmp = blobs.newTempFile();
-    return buckets
-        .get(Caller.DEFAULT_TENANT, bucket)
+    return existingBucket(bucket)
         .compose(
             b -> {
-              if (b == null) {
-                throw noSuchBucket();
-              }
               return ObjectUpload.receive(vertx, req, headers, signed, tmp, preRead);
             })
         .compose(received -> store(received, headers))
@@ -271,7 +280,7 @@ final class ObjectRoutes {
                       .element("LastModified", Xml.time(record.lastModified()))
                       .element("ETag", record.etag())
                       .close("CopyObjectResult");
-              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              x.send(req, 200);
               return null;
             });
   }
@@ -298,13 +307,9 @@ final class ObjectRoutes {
   /** DeleteObjects: up to 1000 keys in one request; quiet mode lists only the failures. */
   Future<Void> deleteMany(HttpServerRequest req, String bucket, Buffer body) {
     DeleteRequestXml.Parsed parsed = DeleteRequestXml.parse(body.getBytes());
-    return buckets
-        .get(Caller.DEFAULT_TENANT, bucket)
+    return existingBucket(bucket)
         .compose(
             b -> {
-              if (b == null) {
-                throw noSuchBucket();
-              }
               List<Future<CommandResult.ObjectWrite>> all = new ArrayList<>();
               for (String key : parsed.keys()) {
                 all.add(buckets.deleteObject(Caller.DEFAULT_TENANT, bucket, key));
@@ -333,7 +338,7 @@ final class ObjectRoutes {
                 }
               }
               x.close("DeleteResult");
-              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              x.send(req, 200);
               return null;
             });
   }
@@ -350,13 +355,9 @@ final class ObjectRoutes {
 
   /** The object's record; NoSuchBucket or NoSuchKey when either is missing. */
   private Future<ObjectRecord> existingObject(String bucket, String key) {
-    return buckets
-        .get(Caller.DEFAULT_TENANT, bucket)
+    return existingBucket(bucket)
         .compose(
             b -> {
-              if (b == null) {
-                throw noSuchBucket();
-              }
               return buckets.getObject(Caller.DEFAULT_TENANT, bucket, key);
             })
         .map(
@@ -595,13 +596,9 @@ final class ObjectRoutes {
     String d = delimiter;
     int max = maxKeys;
     String startAfter = after;
-    return buckets
-        .get(Caller.DEFAULT_TENANT, bucket)
+    return existingBucket(bucket)
         .compose(
             b -> {
-              if (b == null) {
-                throw noSuchBucket();
-              }
               return buckets.listObjects(
                   Caller.DEFAULT_TENANT,
                   bucket,
@@ -660,7 +657,7 @@ final class ObjectRoutes {
                     .close("CommonPrefixes");
               }
               x.close("ListBucketResult");
-              req.response().putHeader("Content-Type", "application/xml").end(x.toString());
+              x.send(req, 200);
               return null;
             });
   }

@@ -25,6 +25,10 @@ public final class S3Exception extends RuntimeException {
     return new S3Exception(403, "AccessDenied", message);
   }
 
+  static S3Exception noSuchBucket() {
+    return new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
+  }
+
   static S3Exception signatureMismatch() {
     return new S3Exception(
         403,

@@ -215,10 +215,8 @@ final class S3Handler implements Handler<HttpServerRequest> {
       return existing(t.bucket())
           .map(
               b -> {
-                xml(
-                    req,
-                    200,
-                    new Xml().openNs("VersioningConfiguration").close("VersioningConfiguration"));
+                (new Xml().openNs("VersioningConfiguration").close("VersioningConfiguration"))
+                    .send(req, 200);
                 return null;
               });
     }
@@ -299,15 +297,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
   }
 
   private Future<BucketEntry> existing(String bucket) {
-    return buckets
-        .get(Caller.DEFAULT_TENANT, bucket)
-        .map(
-            b -> {
-              if (b == null) {
-                throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist");
-              }
-              return b;
-            });
+    return objects.existingBucket(bucket);
   }
 
   private Future<Void> listBuckets(HttpServerRequest req) {
@@ -325,7 +315,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
                     .close("Bucket");
               }
               x.close("Buckets").close("ListAllMyBucketsResult");
-              xml(req, 200, x);
+              (x).send(req, 200);
               return null;
             });
   }
@@ -356,9 +346,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
             outcome -> {
               switch (outcome) {
                 case DELETED -> req.response().setStatusCode(204).end();
-                case NOT_FOUND ->
-                    throw new S3Exception(
-                        404, "NoSuchBucket", "The specified bucket does not exist");
+                case NOT_FOUND -> throw S3Exception.noSuchBucket();
                 case NOT_EMPTY ->
                     throw new S3Exception(
                         409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
@@ -423,13 +411,6 @@ final class S3Handler implements Handler<HttpServerRequest> {
 
   private static S3Exception notImplemented(String what) {
     return new S3Exception(501, "NotImplemented", "minikv does not implement " + what + " yet.");
-  }
-
-  private static void xml(HttpServerRequest req, int status, Xml x) {
-    req.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/xml")
-        .end(x.toString());
   }
 
   private static void error(HttpServerRequest req, S3Exception e, String requestId) {

@@ -54,6 +54,14 @@ final class Xml {
     }
   }
 
+  /** Ends the response with this document. */
+  void send(io.vertx.core.http.HttpServerRequest req, int status) {
+    req.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/xml")
+        .end(toString());
+  }
+
   @Override
   public String toString() {
     return sb.toString();
