@@ -19,6 +19,7 @@ import io.minikv.s3.BlobStore;
 import io.minikv.s3.BlobSweeper;
 import io.minikv.s3.S3GatewayVerticle;
 import io.minikv.s3.S3Services;
+import io.minikv.s3.UploadReaperVerticle;
 import io.minikv.storage.StorageEngine;
 import io.minikv.storage.StorageEngines;
 import io.vertx.core.DeploymentOptions;
@@ -169,6 +170,15 @@ public final class Node implements AutoCloseable {
                   r::isLeaderReady,
                   config.get(Config.TTL_REAPER_INTERVAL).toMillis()),
               new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+          .await(30, TimeUnit.SECONDS);
+      vertx
+          .deployVerticle(
+              new UploadReaperVerticle(
+                  buckets,
+                  blobs,
+                  r::isLeaderReady,
+                  config.get(Config.S3_UPLOAD_EXPIRY).toMillis(),
+                  config.get(Config.S3_UPLOAD_REAPER_INTERVAL).toMillis()))
           .await(30, TimeUnit.SECONDS);
       return new Node(config, vertx, engine, raft, httpPort, s3.port(), root);
     } catch (Exception | Error e) {

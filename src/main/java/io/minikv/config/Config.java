@@ -108,6 +108,25 @@ public final class Config {
           v -> v.matches("[a-z0-9-]{1,32}"),
           "a region name such as us-east-1",
           "Region the S3 API reports and expects in SigV4 credential scopes");
+  public static final ConfigKey<Duration> S3_UPLOAD_EXPIRY =
+      key(
+          "s3",
+          "upload_expiry",
+          ValueType.DURATION,
+          Duration.ofHours(24),
+          Config::positive,
+          "a positive duration",
+          "Multipart uploads neither completed nor aborted this long after they began are aborted"
+              + " and their parts' space reclaimed");
+  public static final ConfigKey<Duration> S3_UPLOAD_REAPER_INTERVAL =
+      key(
+          "s3",
+          "upload_reaper_interval",
+          ValueType.DURATION,
+          Duration.ofMinutes(5),
+          Config::positive,
+          "a positive duration",
+          "How often the leader looks for expired multipart uploads");
   public static final ConfigKey<Integer> GRPC_PORT =
       port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
   public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");

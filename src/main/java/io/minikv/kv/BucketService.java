@@ -174,6 +174,53 @@ public final class BucketService {
     return read(() -> engine.get(Keyspace.uploadKey(tenant, bucket, key, uploadId)));
   }
 
+  /** An upload in progress and its record. */
+  public record UploadEntry(Keyspace.UploadId id, byte[] record) {}
+
+  /** Ordered access to a bucket's uploads, by object key then upload id. */
+  public interface UploadScanner {
+    /**
+     * Up to {@code limit} uploads at or after {@code from}: the UTF-8 object key, then optionally
+     * 0x00 and an upload id.
+     */
+    List<UploadEntry> scan(byte[] from, int limit);
+  }
+
+  /** Runs {@code listing} over a bucket's uploads on a worker thread after a read barrier. */
+  public <T> Future<T> listUploads(
+      String tenant, String bucket, java.util.function.Function<UploadScanner, T> listing) {
+    byte[] prefix = Keyspace.uploadPrefix(tenant, bucket);
+    return read(
+        () ->
+            listing.apply(
+                (from, limit) ->
+                    uploads(Bytes.concat(prefix, from), Bytes.prefixEnd(prefix), limit)));
+  }
+
+  /**
+   * Up to {@code limit} uploads of every tenant and bucket, read locally from the start (for the
+   * expiry reaper on the leader).
+   */
+  public List<UploadEntry> uploadsOfAllBuckets(Keyspace.UploadId after, int limit) {
+    byte[] from =
+        after == null
+            ? new byte[] {Keyspace.NS_UPLOAD}
+            : Bytes.successor(
+                Keyspace.uploadKey(after.tenant(), after.bucket(), after.key(), after.uploadId()));
+    return uploads(from, new byte[] {Keyspace.NS_UPLOAD + 1}, limit);
+  }
+
+  private List<UploadEntry> uploads(byte[] from, byte[] to, int limit) {
+    List<UploadEntry> out = new ArrayList<>();
+    try (KeyValueIterator it = engine.scan(from, to, false)) {
+      while (it.hasNext() && out.size() < limit) {
+        KeyValue kv = it.next();
+        out.add(new UploadEntry(Keyspace.parseUploadKey(kv.key()), kv.value()));
+      }
+    }
+    return out;
+  }
+
   /** A part number and its record. */
   public record PartEntry(int number, byte[] record) {}
 

@@ -74,6 +74,42 @@ public final class Keyspace {
     return uploadScoped(NS_UPLOAD, tenant, bucket, key, uploadId);
   }
 
+  /** The prefix of every upload record of a bucket, ordered by object key then upload id. */
+  static byte[] uploadPrefix(String tenant, String bucket) {
+    BinaryWriter w = new BinaryWriter(32 + bucket.length());
+    w.u8(NS_UPLOAD).raw(tenant.getBytes(StandardCharsets.UTF_8)).u8(0);
+    w.raw(bucket.getBytes(StandardCharsets.UTF_8)).u8('/');
+    return w.toByteArray();
+  }
+
+  /** The parts of an upload key made by {@link #uploadKey}. */
+  public record UploadId(String tenant, String bucket, String key, String uploadId) {}
+
+  static UploadId parseUploadKey(byte[] k) {
+    int tenantEnd = indexOf(k, (byte) 0, 1);
+    int bucketEnd = indexOf(k, (byte) '/', tenantEnd + 1);
+    // The key may not hold 0x00 but the upload id never does: split at the last two zeros.
+    int idEnd = k.length - 1;
+    int keyEnd = idEnd - 1;
+    while (k[keyEnd] != 0) {
+      keyEnd--;
+    }
+    return new UploadId(
+        new String(k, 1, tenantEnd - 1, StandardCharsets.UTF_8),
+        new String(k, tenantEnd + 1, bucketEnd - tenantEnd - 1, StandardCharsets.UTF_8),
+        new String(k, bucketEnd + 1, keyEnd - bucketEnd - 1, StandardCharsets.UTF_8),
+        new String(k, keyEnd + 1, idEnd - keyEnd - 1, StandardCharsets.UTF_8));
+  }
+
+  private static int indexOf(byte[] k, byte b, int from) {
+    for (int i = from; i < k.length; i++) {
+      if (k[i] == b) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("malformed engine key");
+  }
+
   /** The prefix of an upload's part records; the 4-byte part number follows. */
   static byte[] partPrefix(String tenant, String bucket, String key, String uploadId) {
     return uploadScoped(NS_PART, tenant, bucket, key, uploadId);

@@ -3,9 +3,15 @@ package io.minikv.s3;
 import io.minikv.storage.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -79,6 +85,69 @@ public final class BlobStore {
     Files.createLink(target, path(id));
     Directories.fsync(target.getParent());
     return copy;
+  }
+
+  /** A blob made by {@link #copyRange} and the MD5 of its bytes. */
+  record Copy(String id, String md5Hex) {}
+
+  /**
+   * Copies {@code length} bytes of an object's body, from {@code offset}, into a new blob (the body
+   * of UploadPartCopy). Blocking.
+   */
+  Copy copyRange(ObjectRecord src, long offset, long length) throws IOException {
+    Path file = newTempFile();
+    MessageDigest md5 = ObjectUpload.md5();
+    try (FileChannel out =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      if (src.inline() != null) {
+        ByteBuffer b = ByteBuffer.wrap(src.inline(), (int) offset, (int) length);
+        md5.update(b.duplicate());
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+      } else {
+        copyBlobs(src.blobs(), offset, length, out, md5);
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    return new Copy(commit(file), HexFormat.of().formatHex(md5.digest()));
+  }
+
+  private void copyBlobs(
+      List<ObjectRecord.Blob> from, long offset, long length, FileChannel out, MessageDigest md5)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+    long skip = offset;
+    long remaining = length;
+    for (ObjectRecord.Blob blob : from) {
+      if (remaining == 0) {
+        return;
+      }
+      if (skip >= blob.size()) {
+        skip -= blob.size();
+        continue;
+      }
+      try (FileChannel in = FileChannel.open(path(blob.id()), StandardOpenOption.READ)) {
+        long pos = skip;
+        skip = 0;
+        while (remaining > 0 && pos < blob.size()) {
+          buf.clear().limit((int) Math.min(buf.capacity(), Math.min(remaining, blob.size() - pos)));
+          int n = in.read(buf, pos);
+          if (n < 0) {
+            throw new IOException("blob " + blob.id() + " is shorter than its record says");
+          }
+          buf.flip();
+          md5.update(buf.duplicate());
+          while (buf.hasRemaining()) {
+            out.write(buf);
+          }
+          pos += n;
+          remaining -= n;
+        }
+      }
+    }
   }
 
   /** Removes a blob whose record was replaced or deleted. Blocking. */

@@ -32,12 +32,38 @@ final class MultipartRoutes {
   private final BucketService buckets;
   private final BlobStore blobs;
   private final ObjectRoutes objects;
+  private final String owner;
 
-  MultipartRoutes(Vertx vertx, BucketService buckets, BlobStore blobs, ObjectRoutes objects) {
+  MultipartRoutes(
+      Vertx vertx, BucketService buckets, BlobStore blobs, ObjectRoutes objects, String owner) {
+    this.owner = owner;
     this.vertx = vertx;
     this.buckets = buckets;
     this.blobs = blobs;
     this.objects = objects;
+  }
+
+  private static int partNumber(String value) {
+    int part;
+    try {
+      part = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      part = -1;
+    }
+    if (part < 1 || part > MAX_PART_NUMBER) {
+      throw S3Exception.invalidArgument(
+          "Part number must be an integer between 1 and 10000, inclusive");
+    }
+    return part;
+  }
+
+  /**
+   * A new upload id: the creation time in hex first, so an object's uploads list in the order they
+   * were initiated, as S3 lists them.
+   */
+  private static String newUploadId() {
+    return String.format("%012x", System.currentTimeMillis())
+        + UUID.randomUUID().toString().replace("-", "");
   }
 
   private static S3Exception noSuchUpload() {
@@ -49,7 +75,7 @@ final class MultipartRoutes {
 
   Future<Void> create(
       HttpServerRequest req, String bucket, String key, Map<String, String> headers) {
-    String uploadId = UUID.randomUUID().toString().replace("-", "");
+    String uploadId = newUploadId();
     ObjectRecord upload = objects.describe(headers, 0, "", null, null, List.of(), null);
     return buckets
         .createUpload(Caller.DEFAULT_TENANT, bucket, key, uploadId, upload.encode())
@@ -79,17 +105,7 @@ final class MultipartRoutes {
       Map<String, String> headers,
       SigV4.Signed signed,
       Buffer preRead) {
-    int part;
-    try {
-      part = Integer.parseInt(partNumber);
-    } catch (NumberFormatException e) {
-      part = -1;
-    }
-    if (part < 1 || part > MAX_PART_NUMBER) {
-      throw S3Exception.invalidArgument(
-          "Part number must be an integer between 1 and 10000, inclusive");
-    }
-    int number = part;
+    int number = partNumber(partNumber);
     if (preRead == null) {
       req.pause();
     }
@@ -119,29 +135,114 @@ final class MultipartRoutes {
                             ObjectRecord.single(blobs.commit(r.file()), r.size()),
                             null),
                     false))
-        .compose(
-            record ->
-                buckets
-                    .putPart(Caller.DEFAULT_TENANT, bucket, key, uploadId, number, record.encode())
-                    .map(
-                        w -> {
-                          if (!w.exists()) {
-                            objects.dropBlobs(record);
-                            throw noSuchUpload();
-                          }
-                          if (w.previous() != null) {
-                            objects.dropBlobs(ObjectRecord.decode(w.previous()));
-                          }
-                          var res = req.response().putHeader("ETag", record.etag());
-                          if (record.checksumAlgorithm() != null) {
-                            res.putHeader(
-                                Checksums.PREFIX + record.checksumAlgorithm(),
-                                record.checksumValue());
-                          }
-                          res.end();
-                          return (Void) null;
-                        }))
+        .compose(record -> storePart(bucket, key, uploadId, number, record))
+        .map(
+            record -> {
+              var res = req.response().putHeader("ETag", record.etag());
+              if (record.checksumAlgorithm() != null) {
+                res.putHeader(
+                    Checksums.PREFIX + record.checksumAlgorithm(), record.checksumValue());
+              }
+              res.end();
+              return (Void) null;
+            })
         .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(tmp), false));
+  }
+
+  /** Records a part whose body is in place; the part it replaces gives its space back. */
+  private Future<ObjectRecord> storePart(
+      String bucket, String key, String uploadId, int number, ObjectRecord record) {
+    return buckets
+        .putPart(Caller.DEFAULT_TENANT, bucket, key, uploadId, number, record.encode())
+        .map(
+            w -> {
+              if (!w.exists()) {
+                objects.dropBlobs(record);
+                throw noSuchUpload();
+              }
+              if (w.previous() != null) {
+                objects.dropBlobs(ObjectRecord.decode(w.previous()));
+              }
+              return record;
+            });
+  }
+
+  /**
+   * UploadPartCopy: the part's body is copied from an existing object, whole or the inclusive byte
+   * range of {@code x-amz-copy-source-range}; copy-source conditions apply as for CopyObject.
+   */
+  Future<Void> uploadPartCopy(
+      HttpServerRequest req,
+      String bucket,
+      String key,
+      String uploadId,
+      String partNumber,
+      Map<String, String> headers) {
+    int number = partNumber(partNumber);
+    CopySource source = CopySource.parse(headers.get("x-amz-copy-source"));
+    String range = headers.get("x-amz-copy-source-range");
+    return buckets
+        .getUpload(Caller.DEFAULT_TENANT, bucket, key, uploadId)
+        .compose(
+            u -> {
+              if (u == null) {
+                throw noSuchUpload();
+              }
+              return objects.existingObject(source.bucket(), source.key());
+            })
+        .compose(
+            src -> {
+              ObjectRoutes.checkCopyConditions(headers, src);
+              long[] r = copyRange(range, src.size());
+              return vertx.executeBlocking(
+                  () -> {
+                    BlobStore.Copy c = blobs.copyRange(src, r[0], r[1]);
+                    return new ObjectRecord(
+                        r[1],
+                        "\"" + c.md5Hex() + "\"",
+                        null,
+                        System.currentTimeMillis(),
+                        Map.of(),
+                        Map.of(),
+                        null,
+                        null,
+                        ObjectRecord.single(c.id(), r[1]),
+                        null);
+                  },
+                  false);
+            })
+        .compose(record -> storePart(bucket, key, uploadId, number, record))
+        .map(
+            record -> {
+              new Xml()
+                  .openNs("CopyPartResult")
+                  .element("LastModified", Xml.time(record.lastModified()))
+                  .element("ETag", record.etag())
+                  .close("CopyPartResult")
+                  .send(req, 200);
+              return null;
+            });
+  }
+
+  /** {offset, length} of a {@code bytes=first-last} copy range; the whole object when absent. */
+  static long[] copyRange(String header, long size) {
+    if (header == null) {
+      return new long[] {0, size};
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("bytes=(\\d{1,19})-(\\d{1,19})").matcher(header.trim());
+    if (!m.matches()) {
+      throw S3Exception.invalidArgument(
+          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and"
+              + " last are the zero-based offsets of the first and last bytes to copy");
+    }
+    long first = Long.parseLong(m.group(1));
+    long last = Long.parseLong(m.group(2));
+    if (first > last || last >= size) {
+      throw S3Exception.invalidArgument(
+          "Range specified is not valid for source object of size: " + size);
+    }
+    return new long[] {first, last - first + 1};
   }
 
   private record Requested(int number, String etag) {}
@@ -223,12 +324,7 @@ final class MultipartRoutes {
     for (BucketService.PartEntry p : stored) {
       byNumber.put(p.number(), ObjectRecord.decode(p.record()));
     }
-    MessageDigest md5;
-    try {
-      md5 = MessageDigest.getInstance("MD5");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest md5 = ObjectUpload.md5();
     List<ObjectRecord.Blob> blobList = new ArrayList<>();
     long size = 0;
     for (int i = 0; i < wanted.size(); i++) {
@@ -341,5 +437,88 @@ final class MultipartRoutes {
               x.send(req, 200);
               return null;
             });
+  }
+
+  /** ListMultipartUploads: uploads in progress, by key then initiation, up to 1000 a page. */
+  Future<Void> listUploads(HttpServerRequest req, String bucket, Map<String, String> q) {
+    String prefix = q.getOrDefault("prefix", "");
+    String delimiter = q.get("delimiter");
+    String d = delimiter == null || delimiter.isEmpty() ? null : delimiter;
+    int max = 1000;
+    if (q.containsKey("max-uploads")) {
+      try {
+        max = Math.min(1000, Integer.parseInt(q.get("max-uploads")));
+      } catch (NumberFormatException e) {
+        max = -1;
+      }
+      if (max < 0) {
+        throw S3Exception.invalidArgument(
+            "Argument max-uploads must be an integer between 0 and 2147483647");
+      }
+    }
+    boolean url = q.containsKey("encoding-type");
+    if (url && !"url".equals(q.get("encoding-type"))) {
+      throw S3Exception.invalidArgument("Invalid Encoding Method specified in Request");
+    }
+    String keyMarker = emptyToNull(q.get("key-marker"));
+    String idMarker = keyMarker == null ? null : emptyToNull(q.get("upload-id-marker"));
+    int limit = max;
+    return objects
+        .existingBucket(bucket)
+        .compose(
+            b ->
+                buckets.listUploads(
+                    Caller.DEFAULT_TENANT,
+                    bucket,
+                    scanner -> UploadListing.run(scanner, prefix, d, keyMarker, idMarker, limit)))
+        .map(
+            page -> {
+              Xml x =
+                  new Xml()
+                      .openNs("ListMultipartUploadsResult")
+                      .element("Bucket", bucket)
+                      .element("KeyMarker", ObjectRoutes.enc(q.getOrDefault("key-marker", ""), url))
+                      .element("UploadIdMarker", q.getOrDefault("upload-id-marker", ""));
+              if (page.truncated()) {
+                x.element("NextKeyMarker", ObjectRoutes.enc(page.nextKeyMarker(), url));
+                x.element(
+                    "NextUploadIdMarker",
+                    page.nextUploadIdMarker() == null ? "" : page.nextUploadIdMarker());
+              }
+              if (d != null) {
+                x.element("Delimiter", ObjectRoutes.enc(d, url));
+              }
+              x.element("Prefix", ObjectRoutes.enc(prefix, url));
+              if (url) {
+                x.element("EncodingType", "url");
+              }
+              x.element("MaxUploads", Integer.toString(limit))
+                  .element("IsTruncated", Boolean.toString(page.truncated()));
+              for (BucketService.UploadEntry u : page.uploads()) {
+                ObjectRecord r = ObjectRecord.decode(u.record());
+                x.open("Upload")
+                    .element("Key", ObjectRoutes.enc(u.id().key(), url))
+                    .element("UploadId", u.id().uploadId());
+                x.open("Initiator")
+                    .element("ID", owner)
+                    .element("DisplayName", owner)
+                    .close("Initiator");
+                x.open("Owner").element("ID", owner).element("DisplayName", owner).close("Owner");
+                x.element("StorageClass", "STANDARD")
+                    .element("Initiated", Xml.time(r.lastModified()))
+                    .close("Upload");
+              }
+              for (String p : page.prefixes()) {
+                x.open("CommonPrefixes")
+                    .element("Prefix", ObjectRoutes.enc(p, url))
+                    .close("CommonPrefixes");
+              }
+              x.close("ListMultipartUploadsResult").send(req, 200);
+              return null;
+            });
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -209,18 +209,9 @@ final class ObjectRoutes {
    * default) or the request's (REPLACE); copy-source conditions honoured.
    */
   Future<Void> copy(HttpServerRequest req, String bucket, String key, Map<String, String> headers) {
-    String source = UriEncoding.decode(headers.get("x-amz-copy-source"));
-    int q = source.indexOf('?');
-    if (q >= 0) {
-      source = source.substring(0, q);
-    }
-    source = source.startsWith("/") ? source.substring(1) : source;
-    int slash = source.indexOf('/');
-    if (slash <= 0 || slash == source.length() - 1) {
-      throw S3Exception.invalidArgument("Invalid copy source: expected /bucket/key");
-    }
-    String srcBucket = source.substring(0, slash);
-    String srcKey = source.substring(slash + 1);
+    CopySource source = CopySource.parse(headers.get("x-amz-copy-source"));
+    String srcBucket = source.bucket();
+    String srcKey = source.key();
     String directive = headers.getOrDefault("x-amz-metadata-directive", "COPY");
     if (!directive.equals("COPY") && !directive.equals("REPLACE")) {
       throw S3Exception.invalidArgument("Unknown metadata directive.");
@@ -285,7 +276,7 @@ final class ObjectRoutes {
             });
   }
 
-  private static void checkCopyConditions(Map<String, String> h, ObjectRecord src) {
+  static void checkCopyConditions(Map<String, String> h, ObjectRecord src) {
     long modified = src.lastModified() / 1000;
     String ifMatch = h.get("x-amz-copy-source-if-match");
     String ifNoneMatch = h.get("x-amz-copy-source-if-none-match");
@@ -354,7 +345,7 @@ final class ObjectRoutes {
   }
 
   /** The object's record; NoSuchBucket or NoSuchKey when either is missing. */
-  private Future<ObjectRecord> existingObject(String bucket, String key) {
+  Future<ObjectRecord> existingObject(String bucket, String key) {
     return existingBucket(bucket)
         .compose(
             b -> {
@@ -662,7 +653,7 @@ final class ObjectRoutes {
             });
   }
 
-  private static String enc(String s, boolean url) {
+  static String enc(String s, boolean url) {
     return url ? UriEncoding.encode(s, false) : s;
   }
 
@@ -706,9 +697,12 @@ final class ObjectRoutes {
           int cut = delimiter == null ? -1 : e.key().indexOf(delimiter, prefix.length());
           if (cut >= 0) {
             String common = e.key().substring(0, cut + delimiter.length());
-            prefixes.add(common);
-            last = common;
             nextFrom = Bytes.prefixEnd(common.getBytes(StandardCharsets.UTF_8));
+            // A marker that is a common prefix resumes after everything that rolls up into it.
+            if (after == null || !common.equals(after)) {
+              prefixes.add(common);
+              last = common;
+            }
             break;
           }
           objects.add(e);

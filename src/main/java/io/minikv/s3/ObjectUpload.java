@@ -206,7 +206,7 @@ final class ObjectUpload {
     }
   }
 
-  private static MessageDigest md5() {
+  static MessageDigest md5() {
     try {
       return MessageDigest.getInstance("MD5");
     } catch (java.security.NoSuchAlgorithmException e) {

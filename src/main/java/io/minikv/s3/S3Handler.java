@@ -42,7 +42,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
     this.region = s.region();
     this.owner = s.ownerId();
     this.objects = new ObjectRoutes(vertx, s.buckets(), s.blobs(), s.ownerId());
-    this.multipart = new MultipartRoutes(vertx, s.buckets(), s.blobs(), objects);
+    this.multipart = new MultipartRoutes(vertx, s.buckets(), s.blobs(), objects, s.ownerId());
   }
 
   private record Target(String bucket, String key) {}
@@ -220,6 +220,9 @@ final class S3Handler implements Handler<HttpServerRequest> {
                 return null;
               });
     }
+    if (m == HttpMethod.GET && query.containsKey("uploads")) {
+      return multipart.listUploads(req, t.bucket(), query);
+    }
     if (m == HttpMethod.GET && isListing(query)) {
       return objects.list(req, t.bucket(), query);
     }
@@ -258,7 +261,8 @@ final class S3Handler implements Handler<HttpServerRequest> {
     if (uploadId != null) {
       if (m == HttpMethod.PUT && query.containsKey("partNumber")) {
         if (headers.containsKey("x-amz-copy-source")) {
-          throw notImplemented("UploadPartCopy");
+          return multipart.uploadPartCopy(
+              req, t.bucket(), t.key(), uploadId, query.get("partNumber"), headers);
         }
         return multipart.uploadPart(
             req, t.bucket(), t.key(), uploadId, query.get("partNumber"), headers, signed, preRead);

@@ -33,10 +33,18 @@ public final class Bytes {
     return null;
   }
 
-  /** {@code a} followed by {@code b}. */
-  public static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
+  /** The arrays one after another. */
+  public static byte[] concat(byte[]... parts) {
+    int length = 0;
+    for (byte[] p : parts) {
+      length += p.length;
+    }
+    byte[] out = new byte[length];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
     return out;
   }
 

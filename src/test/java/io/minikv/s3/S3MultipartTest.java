@@ -206,4 +206,157 @@ class S3MultipartTest {
                 .statusCode()
             == 404);
   }
+
+  @Test
+  void uploadPartCopyTakesWholeObjectsAndRanges() throws Exception {
+    s3.createBucket(b -> b.bucket("mpu-copy"));
+    byte[] big = random(7 << 20, 11);
+    byte[] small = random(1000, 12);
+    s3.putObject(b -> b.bucket("mpu-copy").key("src/big"), RequestBody.fromBytes(big));
+    s3.putObject(b -> b.bucket("mpu-copy").key("src/small"), RequestBody.fromBytes(small));
+    String id = s3.createMultipartUpload(b -> b.bucket("mpu-copy").key("joined")).uploadId();
+    var p1 =
+        s3.uploadPartCopy(
+            b ->
+                b.sourceBucket("mpu-copy")
+                    .sourceKey("src/big")
+                    .destinationBucket("mpu-copy")
+                    .destinationKey("joined")
+                    .uploadId(id)
+                    .partNumber(1));
+    var p2 =
+        s3.uploadPartCopy(
+            b ->
+                b.sourceBucket("mpu-copy")
+                    .sourceKey("src/big")
+                    .copySourceRange("bytes=1000-5243879")
+                    .destinationBucket("mpu-copy")
+                    .destinationKey("joined")
+                    .uploadId(id)
+                    .partNumber(2));
+    var p3 =
+        s3.uploadPartCopy(
+            b ->
+                b.sourceBucket("mpu-copy")
+                    .sourceKey("src/small")
+                    .copySourceRange("bytes=10-19")
+                    .destinationBucket("mpu-copy")
+                    .destinationKey("joined")
+                    .uploadId(id)
+                    .partNumber(3));
+    byte[] range2 = java.util.Arrays.copyOfRange(big, 1000, 5243880);
+    byte[] range3 = java.util.Arrays.copyOfRange(small, 10, 20);
+    assertEquals(md5Etag(big), p1.copyPartResult().eTag());
+    assertEquals(md5Etag(range2), p2.copyPartResult().eTag());
+    assertEquals(md5Etag(range3), p3.copyPartResult().eTag());
+    List<CompletedPart> parts =
+        List.of(
+            CompletedPart.builder().partNumber(1).eTag(p1.copyPartResult().eTag()).build(),
+            CompletedPart.builder().partNumber(2).eTag(p2.copyPartResult().eTag()).build(),
+            CompletedPart.builder().partNumber(3).eTag(p3.copyPartResult().eTag()).build());
+    s3.completeMultipartUpload(
+        b -> b.bucket("mpu-copy").key("joined").uploadId(id).multipartUpload(m -> m.parts(parts)));
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(big);
+    expected.writeBytes(range2);
+    expected.writeBytes(range3);
+    assertArrayEquals(
+        expected.toByteArray(),
+        s3.getObjectAsBytes(b -> b.bucket("mpu-copy").key("joined")).asByteArray());
+  }
+
+  @Test
+  void uploadPartCopyErrors() {
+    s3.createBucket(b -> b.bucket("mpu-copy-err"));
+    s3.putObject(b -> b.bucket("mpu-copy-err").key("src"), RequestBody.fromBytes(random(100, 5)));
+    String id = s3.createMultipartUpload(b -> b.bucket("mpu-copy-err").key("dst")).uploadId();
+    java.util.function.Function<
+            java.util.function.Consumer<
+                software.amazon.awssdk.services.s3.model.UploadPartCopyRequest.Builder>,
+            S3Exception>
+        fails =
+            extra ->
+                assertThrows(
+                    S3Exception.class,
+                    () ->
+                        s3.uploadPartCopy(
+                            b -> {
+                              b.sourceBucket("mpu-copy-err")
+                                  .sourceKey("src")
+                                  .destinationBucket("mpu-copy-err")
+                                  .destinationKey("dst")
+                                  .uploadId(id)
+                                  .partNumber(1);
+                              extra.accept(b);
+                            }));
+    S3Exception outside = fails.apply(b -> b.copySourceRange("bytes=50-100"));
+    assertEquals(400, outside.statusCode());
+    assertEquals("InvalidArgument", outside.awsErrorDetails().errorCode());
+    assertEquals(
+        "InvalidArgument",
+        fails.apply(b -> b.copySourceRange("50-60")).awsErrorDetails().errorCode());
+    assertEquals(
+        "NoSuchKey", fails.apply(b -> b.sourceKey("missing")).awsErrorDetails().errorCode());
+    assertEquals(
+        "NoSuchUpload", fails.apply(b -> b.uploadId("nope")).awsErrorDetails().errorCode());
+    S3Exception precondition = fails.apply(b -> b.copySourceIfMatch("\"0000\""));
+    assertEquals(412, precondition.statusCode());
+    assertEquals("PreconditionFailed", precondition.awsErrorDetails().errorCode());
+  }
+
+  @Test
+  void listMultipartUploadsOrdersPagesAndRollsUpPrefixes() {
+    s3.createBucket(b -> b.bucket("mpu-list"));
+    List<String> ids = new ArrayList<>();
+    for (String key : List.of("a/1", "a/2", "b", "b", "c")) {
+      ids.add(s3.createMultipartUpload(b -> b.bucket("mpu-list").key(key)).uploadId());
+    }
+    var all = s3.listMultipartUploads(b -> b.bucket("mpu-list"));
+    assertEquals(
+        List.of("a/1", "a/2", "b", "b", "c"), all.uploads().stream().map(u -> u.key()).toList());
+    assertEquals(ids, all.uploads().stream().map(u -> u.uploadId()).toList());
+    assertEquals(false, all.isTruncated());
+    assertTrue(all.uploads().get(0).initiated() != null);
+
+    var rolled = s3.listMultipartUploads(b -> b.bucket("mpu-list").delimiter("/"));
+    assertEquals(List.of("a/"), rolled.commonPrefixes().stream().map(p -> p.prefix()).toList());
+    assertEquals(List.of("b", "b", "c"), rolled.uploads().stream().map(u -> u.key()).toList());
+
+    var prefixed = s3.listMultipartUploads(b -> b.bucket("mpu-list").prefix("a/"));
+    assertEquals(List.of("a/1", "a/2"), prefixed.uploads().stream().map(u -> u.key()).toList());
+
+    List<String> paged = new ArrayList<>();
+    String keyMarker = null;
+    String idMarker = null;
+    for (int page = 0; page < 10; page++) {
+      String k = keyMarker;
+      String i = idMarker;
+      var res =
+          s3.listMultipartUploads(
+              b -> b.bucket("mpu-list").maxUploads(2).keyMarker(k).uploadIdMarker(i));
+      res.uploads().forEach(u -> paged.add(u.uploadId()));
+      if (!res.isTruncated()) {
+        break;
+      }
+      keyMarker = res.nextKeyMarker();
+      idMarker = res.nextUploadIdMarker();
+    }
+    assertEquals(ids, paged);
+
+    s3.abortMultipartUpload(b -> b.bucket("mpu-list").key("b").uploadId(ids.get(2)));
+    assertEquals(
+        List.of(ids.get(3)),
+        s3.listMultipartUploads(b -> b.bucket("mpu-list").prefix("b")).uploads().stream()
+            .map(u -> u.uploadId())
+            .toList());
+    assertEquals(
+        "NoSuchBucket",
+        assertThrows(S3Exception.class, () -> s3.listMultipartUploads(b -> b.bucket("nobucket")))
+            .awsErrorDetails()
+            .errorCode());
+  }
+
+  private static String md5Etag(byte[] body) throws Exception {
+    return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body)) + "\"";
+  }
 }

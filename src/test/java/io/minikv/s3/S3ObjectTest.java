@@ -253,6 +253,21 @@ class S3ObjectTest {
         List.of("a/"), pagedPrefixes.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
     assertEquals(List.of("c"), pagedPrefixes.contents().stream().map(S3Object::key).toList());
 
+    // A page that ends on a common prefix resumes after everything rolled into it.
+    List<String> rolled = new ArrayList<>();
+    String marker = null;
+    for (int i = 0; i < 20; i++) {
+      String m = marker;
+      var page = s3.listObjects(b -> b.bucket("tree").delimiter("/").maxKeys(1).marker(m));
+      page.commonPrefixes().forEach(p -> rolled.add(p.prefix()));
+      page.contents().forEach(o -> rolled.add(o.key()));
+      if (!page.isTruncated()) {
+        break;
+      }
+      marker = page.nextMarker();
+    }
+    assertEquals(List.of("a/", "c", "d/", "e+f g", "z/", "ü"), rolled);
+
     var v1 = s3.listObjects(b -> b.bucket("tree").prefix("a/").marker("a/1"));
     assertEquals(List.of("a/2", "a/b/3"), v1.contents().stream().map(S3Object::key).toList());
     assertFalse(v1.isTruncated());

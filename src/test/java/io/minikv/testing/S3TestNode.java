@@ -24,19 +24,25 @@ public final class S3TestNode implements AutoCloseable {
 
   public static S3TestNode start(Path dir, String engine, String accessKey, String secretKey)
       throws Exception {
-    Node node =
-        Node.start(
-            Config.load(
-                null,
-                Map.of(),
-                List.of(
-                    "--node.data_dir=" + dir,
-                    "--http.port=0",
-                    "--raft.port=0",
-                    "--s3.port=0",
-                    "--storage.engine=" + engine,
-                    "--auth.root_access_key=" + accessKey,
-                    "--auth.root_secret_key=" + secretKey)));
+    return start(dir, engine, accessKey, secretKey, List.of());
+  }
+
+  /** As above, with more {@code --section.key=value} settings. */
+  public static S3TestNode start(
+      Path dir, String engine, String accessKey, String secretKey, List<String> settings)
+      throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--node.data_dir=" + dir,
+                "--http.port=0",
+                "--raft.port=0",
+                "--s3.port=0",
+                "--storage.engine=" + engine,
+                "--auth.root_access_key=" + accessKey,
+                "--auth.root_secret_key=" + secretKey));
+    args.addAll(settings);
+    Node node = Node.start(Config.load(null, Map.of(), args));
     while (!node.isReady()) {
       Thread.sleep(20);
     }
