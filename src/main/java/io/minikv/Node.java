@@ -18,6 +18,7 @@ import io.minikv.raft.RaftSettings;
 import io.minikv.s3.BlobStore;
 import io.minikv.s3.BlobSweeper;
 import io.minikv.s3.S3GatewayVerticle;
+import io.minikv.s3.S3RestRoutes;
 import io.minikv.s3.S3Services;
 import io.minikv.s3.UploadReaperVerticle;
 import io.minikv.storage.StorageEngine;
@@ -127,6 +128,10 @@ public final class Node implements AutoCloseable {
       RaftNode r = raft;
       Authenticator authenticator = new RootBasicAuthenticator(root);
       int httpPort = freeIfZero(config.get(Config.HTTP_PORT), host);
+      BucketService buckets = new BucketService(vertx, engine, raft.bridge());
+      RootCredentials rootKeys = root;
+      BlobStore blobs = new BlobStore(dataDir.resolve("blobs"));
+      S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
       ApiServices services =
           new ApiServices(
               kv,
@@ -138,15 +143,13 @@ public final class Node implements AutoCloseable {
               config.get(Config.LIMITS_MAX_REQUEST_BYTES),
               host,
               httpPort,
-              config.get(Config.HTTP_SHUTDOWN_TIMEOUT));
+              config.get(Config.HTTP_SHUTDOWN_TIMEOUT),
+              objects::handle);
       int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
       vertx
           .deployVerticle(
               () -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
-      BucketService buckets = new BucketService(vertx, engine, raft.bridge());
-      RootCredentials rootKeys = root;
-      BlobStore blobs = new BlobStore(dataDir.resolve("blobs"));
       sweepWhenReady(vertx, r, buckets, blobs, System.currentTimeMillis());
       S3Services s3 =
           new S3Services(
@@ -155,6 +158,7 @@ public final class Node implements AutoCloseable {
               ak -> ak.equals(rootKeys.accessKey()) ? rootKeys.secretKey() : null,
               config.get(Config.AUTH_ENABLED),
               config.get(Config.S3_REGION),
+              config.get(Config.S3_DOMAIN),
               rootKeys.accessKey(),
               host,
               freeIfZero(config.get(Config.S3_PORT), host));

@@ -20,7 +20,6 @@ public final class ApiRouter {
           "/ts", "time_series",
           "/admin", "admin",
           "/ui", "admin_ui",
-          "/s3", "s3",
           "/auth", "auth_tokens");
 
   public static Router create(Vertx vertx, ApiServices s) {
@@ -74,6 +73,9 @@ public final class ApiRouter {
     router
         .route("/kv/*")
         .handler(named("/kv/{key}", ctx -> notAllowed(ctx, "GET, HEAD, PUT, DELETE")));
+
+    router.route("/s3").handler(named("/s3", s.objects()));
+    router.route("/s3/*").handler(named("/s3/{bucket}/{key}", s.objects()));
 
     for (Map.Entry<String, String> e : NOT_BUILT.entrySet()) {
       Handler<RoutingContext> h =

@@ -108,6 +108,15 @@ public final class Config {
           v -> v.matches("[a-z0-9-]{1,32}"),
           "a region name such as us-east-1",
           "Region the S3 API reports and expects in SigV4 credential scopes");
+  public static final ConfigKey<String> S3_DOMAIN =
+      key(
+          "s3",
+          "domain",
+          ValueType.STRING,
+          "localhost",
+          v -> v.isEmpty() || v.matches("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?"),
+          "a DNS name such as s3.example.com, or empty for path style only",
+          "Host name under which <bucket>.<domain> addresses a bucket (virtual-host style)");
   public static final ConfigKey<Duration> S3_UPLOAD_EXPIRY =
       key(
           "s3",

@@ -31,6 +31,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
   private final SigV4 sigV4;
   private final boolean authEnabled;
   private final String region;
+  private final String domain;
   private final String owner;
   private final ObjectRoutes objects;
   private final MultipartRoutes multipart;
@@ -40,12 +41,11 @@ final class S3Handler implements Handler<HttpServerRequest> {
     this.sigV4 = new SigV4(s.secretOf());
     this.authEnabled = s.authEnabled();
     this.region = s.region();
+    this.domain = s.domain();
     this.owner = s.ownerId();
     this.objects = new ObjectRoutes(vertx, s.buckets(), s.blobs(), s.ownerId());
     this.multipart = new MultipartRoutes(vertx, s.buckets(), s.blobs(), objects, s.ownerId());
   }
-
-  private record Target(String bucket, String key) {}
 
   @Override
   public void handle(HttpServerRequest req) {
@@ -95,10 +95,10 @@ final class S3Handler implements Handler<HttpServerRequest> {
 
   private void serve(
       HttpServerRequest req, Map<String, String> headers, Buffer preRead, String requestId) {
-    Target target;
+    S3Target target;
     SigV4.Signed signed = null;
     try {
-      target = target(req.path());
+      target = S3Target.of(req.getHeader("Host"), domain, req.path());
       if (authEnabled) {
         signed =
             sigV4.verify(
@@ -129,7 +129,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
         });
   }
 
-  private static Map<String, String> headers(HttpServerRequest req) {
+  static Map<String, String> headers(HttpServerRequest req) {
     Map<String, String> out = new HashMap<>();
     req.headers()
         .forEach(
@@ -139,23 +139,9 @@ final class S3Handler implements Handler<HttpServerRequest> {
     return out;
   }
 
-  private static Target target(String rawPath) {
-    String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
-    if (path.isEmpty()) {
-      return new Target(null, null);
-    }
-    int slash = path.indexOf('/');
-    if (slash < 0 || slash == path.length() - 1) {
-      return new Target(UriEncoding.decode(slash < 0 ? path : path.substring(0, slash)), null);
-    }
-    return new Target(
-        UriEncoding.decode(path.substring(0, slash)),
-        UriEncoding.decode(path.substring(slash + 1)));
-  }
-
   private Future<Void> dispatch(
       HttpServerRequest req,
-      Target t,
+      S3Target t,
       SigV4.Signed signed,
       Map<String, String> headers,
       Buffer preRead) {
@@ -248,7 +234,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
 
   private Future<Void> objectOperation(
       HttpServerRequest req,
-      Target t,
+      S3Target t,
       Map<String, String> query,
       SigV4.Signed signed,
       Map<String, String> headers,
@@ -348,16 +334,22 @@ final class S3Handler implements Handler<HttpServerRequest> {
         .delete(Caller.DEFAULT_TENANT, bucket)
         .map(
             outcome -> {
-              switch (outcome) {
-                case DELETED -> req.response().setStatusCode(204).end();
-                case NOT_FOUND -> throw S3Exception.noSuchBucket();
-                case NOT_EMPTY ->
-                    throw new S3Exception(
-                        409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
-                default -> throw new IllegalStateException("unexpected " + outcome);
-              }
+              checkDeleted(outcome);
+              req.response().setStatusCode(204).end();
               return null;
             });
+  }
+
+  /** NoSuchBucket or BucketNotEmpty unless the bucket was deleted. */
+  static void checkDeleted(io.minikv.kv.CommandResult.BucketOutcome outcome) {
+    switch (outcome) {
+      case DELETED -> {}
+      case NOT_FOUND -> throw S3Exception.noSuchBucket();
+      case NOT_EMPTY ->
+          throw new S3Exception(
+              409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
+      default -> throw new IllegalStateException("unexpected " + outcome);
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /**
  * What the S3 gateway needs from the node. {@code secretOf} maps an access key to its secret (null
- * when unknown).
+ * when unknown); requests to {@code <bucket>.<domain>} are virtual-host style.
  */
 public record S3Services(
     BucketService buckets,
@@ -13,6 +13,7 @@ public record S3Services(
     Function<String, String> secretOf,
     boolean authEnabled,
     String region,
+    String domain,
     String ownerId,
     String host,
     int port) {}
