@@ -17,12 +17,23 @@ public final class NodeProcess implements AutoCloseable {
   private final Path config;
   private final Path log;
   private final int httpPort;
+  private final List<String> jvmOptions;
   private Process process;
 
   public NodeProcess(Path config, Path log, int httpPort) {
+    this(config, log, httpPort, List.of("-Xmx384m"));
+  }
+
+  /** A node JVM started with these options (heap size, for instance) instead of the default. */
+  public NodeProcess(Path config, Path log, int httpPort, List<String> jvmOptions) {
     this.config = config;
     this.log = log;
     this.httpPort = httpPort;
+    this.jvmOptions = jvmOptions;
+  }
+
+  public boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   public static int freePort() throws IOException {
@@ -35,7 +46,7 @@ public final class NodeProcess implements AutoCloseable {
   public void start(Duration timeout) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx384m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.minikv.Main");
