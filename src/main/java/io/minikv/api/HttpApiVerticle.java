@@ -22,6 +22,8 @@ public final class HttpApiVerticle extends VerticleBase {
             new HttpServerOptions()
                 .setHost(services.host())
                 .setPort(services.port())
+                // curl and other clients wait for "100 Continue" before sending larger bodies.
+                .setHandle100ContinueAutomatically(true)
                 .setTcpNoDelay(true)
                 .setCompressionSupported(false)
                 .setIdleTimeout(120)

@@ -35,6 +35,23 @@ public final class BlobStore {
     }
   }
 
+  /** A blob id and where its file goes; the file is written in place (see BlobWriter). */
+  record NewBlob(String id, Path path) {}
+
+  /**
+   * A fresh blob for an upload written in place: until its record commits it is unreferenced, so a
+   * crash leaves it to the sweep at the next start.
+   */
+  NewBlob newBlob() {
+    String id = UUID.randomUUID().toString().replace("-", "");
+    return new NewBlob(id, path(id));
+  }
+
+  /** Makes a blob written in place and forced to disk durable in its directory. Blocking. */
+  static void syncDirectory(NewBlob blob) throws IOException {
+    Directories.fsync(blob.path().getParent());
+  }
+
   /** A fresh temporary file name for an upload in progress. */
   Path newTempFile() {
     return tmp.resolve(UUID.randomUUID().toString());
@@ -46,10 +63,10 @@ public final class BlobStore {
 
   /** Forces the upload to disk and moves it into place; returns its blob id. Blocking. */
   String commit(Path upload) throws IOException {
+    Directories.fsync(upload);
     String id = UUID.randomUUID().toString().replace("-", "");
     Path target = path(id);
     Files.createDirectories(target.getParent());
-    Directories.fsync(upload);
     Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
     Directories.fsync(target.getParent());
     return id;

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -109,7 +108,7 @@ final class MultipartRoutes {
     if (preRead == null) {
       req.pause();
     }
-    Path tmp = blobs.newTempFile();
+    BlobStore.NewBlob blob = blobs.newBlob();
     return buckets
         .getUpload(Caller.DEFAULT_TENANT, bucket, key, uploadId)
         .compose(
@@ -117,24 +116,21 @@ final class MultipartRoutes {
               if (u == null) {
                 throw noSuchUpload();
               }
-              return ObjectUpload.receive(vertx, req, headers, signed, tmp, preRead);
+              return ObjectUpload.receive(vertx, req, headers, signed, blob, preRead, -1);
             })
-        .compose(
+        .map(
             r ->
-                vertx.executeBlocking(
-                    () ->
-                        new ObjectRecord(
-                            r.size(),
-                            "\"" + r.md5Hex() + "\"",
-                            null,
-                            System.currentTimeMillis(),
-                            Map.of(),
-                            Map.of(),
-                            r.checksumAlgorithm(),
-                            r.checksum(),
-                            ObjectRecord.single(blobs.commit(r.file()), r.size()),
-                            null),
-                    false))
+                new ObjectRecord(
+                    r.size(),
+                    "\"" + r.md5Hex() + "\"",
+                    null,
+                    System.currentTimeMillis(),
+                    Map.of(),
+                    Map.of(),
+                    r.checksumAlgorithm(),
+                    r.checksum(),
+                    ObjectRecord.single(r.blobId(), r.size()),
+                    null))
         .compose(record -> storePart(bucket, key, uploadId, number, record))
         .map(
             record -> {
@@ -146,7 +142,7 @@ final class MultipartRoutes {
               res.end();
               return (Void) null;
             })
-        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(tmp), false));
+        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(blob.path()), false));
   }
 
   /** Records a part whose body is in place; the part it replaces gives its space back. */

@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -82,13 +81,13 @@ final class ObjectRoutes {
     if (preRead == null) {
       req.pause();
     }
-    Path tmp = blobs.newTempFile();
+    BlobStore.NewBlob blob = blobs.newBlob();
     return existingBucket(bucket)
         .compose(
             b -> {
-              return ObjectUpload.receive(vertx, req, headers, signed, tmp, preRead);
+              return ObjectUpload.receive(vertx, req, headers, signed, blob, preRead, INLINE_MAX);
             })
-        .compose(received -> store(received, headers))
+        .map(received -> store(received, headers))
         .compose(record -> commit(bucket, key, record))
         .map(
             record -> {
@@ -100,7 +99,7 @@ final class ObjectRoutes {
               res.end();
               return (Void) null;
             })
-        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(tmp), false));
+        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(blob.path()), false));
   }
 
   /** A record whose content type, user metadata and kept headers come from the request. */
@@ -135,28 +134,16 @@ final class ObjectRoutes {
         inline);
   }
 
-  /** Keeps a small body inline; moves a larger one into the blob store. */
-  private Future<ObjectRecord> store(ObjectUpload.Received r, Map<String, String> headers) {
-    return vertx.executeBlocking(
-        () -> {
-          byte[] inline = null;
-          String blobId = null;
-          if (r.size() <= INLINE_MAX) {
-            inline = Files.readAllBytes(r.file());
-            Files.delete(r.file());
-          } else {
-            blobId = blobs.commit(r.file());
-          }
-          return describe(
-              headers,
-              r.size(),
-              "\"" + r.md5Hex() + "\"",
-              r.checksumAlgorithm(),
-              r.checksum(),
-              ObjectRecord.single(blobId, r.size()),
-              inline);
-        },
-        false);
+  /** The record of a received body: inline when small, else its blob. */
+  private ObjectRecord store(ObjectUpload.Received r, Map<String, String> headers) {
+    return describe(
+        headers,
+        r.size(),
+        "\"" + r.md5Hex() + "\"",
+        r.checksumAlgorithm(),
+        r.checksum(),
+        ObjectRecord.single(r.blobId(), r.size()),
+        r.inline());
   }
 
   private Future<ObjectRecord> commit(String bucket, String key, ObjectRecord record) {

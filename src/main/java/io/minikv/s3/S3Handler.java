@@ -71,6 +71,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
               requestId);
           return;
         }
+        expectContinue(req, headers);
         req.body()
             .onSuccess(
                 body -> {
@@ -109,6 +110,9 @@ final class S3Handler implements Handler<HttpServerRequest> {
       error(req, e, requestId);
       return;
     }
+    if (preRead == null) {
+      expectContinue(req, headers);
+    }
     Future<Void> done;
     try {
       done = dispatch(req, target, signed, headers, preRead);
@@ -127,6 +131,16 @@ final class S3Handler implements Handler<HttpServerRequest> {
                 requestId);
           }
         });
+  }
+
+  /**
+   * Tells a client that sent {@code Expect: 100-continue} (the AWS SDKs for PutObject and
+   * UploadPart, curl for larger bodies) to send its body, once the request is authenticated.
+   */
+  private static void expectContinue(HttpServerRequest req, Map<String, String> headers) {
+    if ("100-continue".equalsIgnoreCase(headers.get("expect"))) {
+      req.response().writeContinue();
+    }
   }
 
   static Map<String, String> headers(HttpServerRequest req) {

@@ -87,7 +87,7 @@ class S3BucketTest {
   void operationsNotBuiltYetAnswer501NotImplemented() {
     s3.createBucket(b -> b.bucket("later"));
     S3Exception e =
-        assertThrows(S3Exception.class, () -> s3.listMultipartUploads(b -> b.bucket("later")));
+        assertThrows(S3Exception.class, () -> s3.getBucketPolicy(b -> b.bucket("later")));
     assertEquals(501, e.statusCode());
     assertEquals("NotImplemented", e.awsErrorDetails().errorCode());
   }
