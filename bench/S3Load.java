@@ -36,6 +36,9 @@ public final class S3Load {
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final int KEYS_PER_WORKER = 4;
 
+  /** How many keys each worker of the last PUT run wrote; GETs read only those. */
+  private int[] written = new int[0];
+
   private final String endpoint;
   private final String host;
   private final String access;
@@ -113,6 +116,13 @@ public final class S3Load {
   }
 
   Result run(String op, byte[] body, int workers, int seconds) throws Exception {
+    if (op.equals("PUT")) {
+      written = new int[workers];
+    }
+    int[] readable = written;
+    if (op.equals("GET") && Arrays.stream(readable).sum() == 0) {
+      return new Result(0, 0, 1, new long[0]);
+    }
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
@@ -129,13 +139,14 @@ public final class S3Load {
                 while (System.nanoTime() < end) {
                   String path;
                   if (op.equals("PUT")) {
-                    path = "/" + bucket + key(body.length, worker, i++ % KEYS_PER_WORKER);
+                    path = "/" + bucket + key(body.length, worker, i % KEYS_PER_WORKER);
                   } else {
                     ThreadLocalRandom r = ThreadLocalRandom.current();
-                    path =
-                        "/"
-                            + bucket
-                            + key(body.length, r.nextInt(workers), r.nextInt(KEYS_PER_WORKER));
+                    int w = r.nextInt(readable.length);
+                    while (readable[w] == 0) {
+                      w = (w + 1) % readable.length;
+                    }
+                    path = "/" + bucket + key(body.length, w, r.nextInt(readable[w]));
                   }
                   long t0 = System.nanoTime();
                   HttpResponse<?> res = send(op, path, op.equals("PUT") ? body : null);
@@ -143,6 +154,10 @@ public final class S3Load {
                   if (res.statusCode() != 200) {
                     errors++;
                     continue;
+                  }
+                  if (op.equals("PUT")) {
+                    i++;
+                    readable[worker] = Math.min(i, KEYS_PER_WORKER);
                   }
                   if (n == lat.length) {
                     lat = Arrays.copyOf(lat, n * 2);

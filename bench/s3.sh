@@ -40,13 +40,21 @@ load() { # label endpoint
     "$sizes" "$concurrencies" | tee -a "$results" >&2
 }
 
-java -Xmx1g -jar "$root/target/minikv.jar" server \
-  --node.data_dir="$out/minikv" --http.port=18080 --raft.port=19870 --s3.port=19000 \
-  --auth.root_access_key=AKBENCH --auth.root_secret_key=benchsecret > "$out/minikv.log" 2>&1 &
-pid=$!
-wait_port 19000
-load minikv http://127.0.0.1:19000
-kill -TERM $pid; wait $pid || true
+# minikv twice: the default ([raft] sync = true: log and bodies forced to disk before the
+# reply, so acknowledged writes survive a machine crash) and [raft] sync = false (they survive a
+# process crash, not a machine crash: s3proxy's filesystem backend never forces to disk).
+for sync in true false; do
+  label=minikv; [ "$sync" = true ] || label=minikv-nosync
+  java -Xmx1g -jar "$root/target/minikv.jar" server \
+    --node.data_dir="$out/$label" --http.port=18080 --raft.port=19870 --s3.port=19000 \
+    --raft.sync=$sync --auth.root_access_key=AKBENCH --auth.root_secret_key=benchsecret \
+    > "$out/$label.log" 2>&1 &
+  pid=$!
+  wait_port 19000
+  load $label http://127.0.0.1:19000
+  kill -TERM $pid; wait $pid || true
+  rm -rf "${out:?}/$label"
+done
 
 mkdir -p "$out/s3proxy-data"
 cat > "$out/s3proxy.properties" <<PROPS
@@ -62,6 +70,7 @@ spid=$!
 wait_port 18081
 load "s3proxy-$s3proxy_version" http://127.0.0.1:18081
 kill -TERM $spid; wait $spid || true
+rm -rf "$out/s3proxy-data"
 
 echo
 echo "raw disk (dd 1 GiB conv=fsync): $dd_line"

@@ -130,7 +130,7 @@ public final class Node implements AutoCloseable {
       int httpPort = freeIfZero(config.get(Config.HTTP_PORT), host);
       BucketService buckets = new BucketService(vertx, engine, raft.bridge());
       RootCredentials rootKeys = root;
-      BlobStore blobs = new BlobStore(dataDir.resolve("blobs"));
+      BlobStore blobs = new BlobStore(dataDir.resolve("blobs"), config.get(Config.RAFT_SYNC));
       S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
       ApiServices services =
           new ApiServices(

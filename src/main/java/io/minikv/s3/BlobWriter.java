@@ -21,20 +21,26 @@ import java.util.function.Consumer;
 final class BlobWriter {
   private static final int BATCH = 1 << 20;
   private static final int MAX_QUEUED = 2;
+  private static final long SYNC_EVERY = 8L << 20;
 
   private final Vertx vertx;
   private final Path file;
   private final Consumer<byte[]> observer;
-  private FileChannel channel;
+  private final boolean sync;
+  private volatile FileChannel channel;
+  private long unsynced;
+  private Future<Void> syncing = Future.succeededFuture();
   private Buffer pending = Buffer.buffer();
   private Future<Void> tail = Future.succeededFuture();
   private int queued;
   private Runnable drain;
 
-  BlobWriter(Vertx vertx, Path file, Consumer<byte[]> observer) {
+  /** {@code sync}: force the file to disk before {@link #finish} completes. */
+  BlobWriter(Vertx vertx, Path file, Consumer<byte[]> observer, boolean sync) {
     this.vertx = vertx;
     this.file = file;
     this.observer = observer;
+    this.sync = sync;
   }
 
   /** Appends bytes; on the event loop. */
@@ -63,6 +69,19 @@ final class BlobWriter {
             .onComplete(
                 ar -> {
                   queued--;
+                  unsynced += batch.length;
+                  if (ar.succeeded() && sync && unsynced >= SYNC_EVERY && syncing.isComplete()) {
+                    // Flush what is written so far beside the writes that follow, so the
+                    // final force has little left to do.
+                    unsynced = 0;
+                    syncing =
+                        vertx.executeBlocking(
+                            () -> {
+                              channel.force(false);
+                              return null;
+                            },
+                            false);
+                  }
                   Runnable d = drain;
                   if (d != null && !full()) {
                     drain = null;
@@ -90,24 +109,30 @@ final class BlobWriter {
    */
   <T> Future<T> finish(Callable<T> then) {
     flush();
-    return tail.compose(
-        v ->
-            vertx.executeBlocking(
-                () -> {
-                  if (channel == null) {
-                    writeBatch(new byte[0]);
-                  }
-                  // fdatasync: the data and the size, which is all a reader needs.
-                  channel.force(false);
-                  channel.close();
-                  return then.call();
-                },
-                false));
+    Future<Void> background = syncing.recover(t -> Future.succeededFuture());
+    return tail.compose(v -> background)
+        .compose(
+            v ->
+                vertx.executeBlocking(
+                    () -> {
+                      if (channel == null) {
+                        writeBatch(new byte[0]);
+                      }
+                      if (sync) {
+                        // fdatasync: the data and the size, which is all a reader needs.
+                        channel.force(false);
+                      }
+                      channel.close();
+                      return then.call();
+                    },
+                    false));
   }
 
   /** Closes the file after a failure (the caller deletes it). */
   Future<Void> abort() {
+    Future<Void> background = syncing.recover(t -> Future.succeededFuture());
     return tail.recover(t -> Future.succeededFuture())
+        .compose(v -> background)
         .compose(
             v ->
                 vertx.executeBlocking(

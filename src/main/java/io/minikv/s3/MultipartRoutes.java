@@ -116,7 +116,7 @@ final class MultipartRoutes {
               if (u == null) {
                 throw noSuchUpload();
               }
-              return ObjectUpload.receive(vertx, req, headers, signed, blob, preRead, -1);
+              return ObjectUpload.receive(vertx, req, headers, signed, blobs, blob, preRead, -1);
             })
         .map(
             r ->

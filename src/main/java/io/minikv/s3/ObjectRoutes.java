@@ -85,7 +85,8 @@ final class ObjectRoutes {
     return existingBucket(bucket)
         .compose(
             b -> {
-              return ObjectUpload.receive(vertx, req, headers, signed, blob, preRead, INLINE_MAX);
+              return ObjectUpload.receive(
+                  vertx, req, headers, signed, blobs, blob, preRead, INLINE_MAX);
             })
         .map(received -> store(received, headers))
         .compose(record -> commit(bucket, key, record))

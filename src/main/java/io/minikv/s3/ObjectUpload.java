@@ -66,6 +66,7 @@ final class ObjectUpload {
       HttpServerRequest req,
       Map<String, String> headers,
       SigV4.Signed signed,
+      BlobStore blobs,
       BlobStore.NewBlob blob,
       Buffer preRead,
       long inlineMax) {
@@ -80,7 +81,8 @@ final class ObjectUpload {
     Promise<Received> result = Promise.promise();
     // A body declared no larger than inlineMax is kept in memory (bounded by that declaration).
     Buffer memory = expected <= inlineMax ? Buffer.buffer((int) expected) : null;
-    BlobWriter writer = memory == null ? new BlobWriter(vertx, blob.path(), digests::update) : null;
+    BlobWriter writer =
+        memory == null ? new BlobWriter(vertx, blob.path(), digests::update, blobs.sync()) : null;
     long[] size = {0};
     Consumer<Buffer> sink =
         b -> {
@@ -154,7 +156,7 @@ final class ObjectUpload {
                     () -> {
                       Received r =
                           verified(headers, payload, algorithm, digests, trailers, size[0]);
-                      BlobStore.syncDirectory(blob);
+                      blobs.syncDirectory(blob);
                       return r.withBody(blob.id(), null);
                     })
                 .onComplete(result);

@@ -36,6 +36,11 @@ public final class S3Exception extends RuntimeException {
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
   }
 
+  static S3Exception methodNotAllowed() {
+    return new S3Exception(
+        405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+  }
+
   static S3Exception invalidArgument(String message) {
     return new S3Exception(400, "InvalidArgument", message);
   }

@@ -164,7 +164,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
       if (m == HttpMethod.GET) {
         return listBuckets(req);
       }
-      throw notImplemented(m + " on the service");
+      throw S3Exception.methodNotAllowed();
     }
     Map<String, String> query = SigV4.parseQuery(req.query());
     if (t.key() != null) {
@@ -297,7 +297,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
     if (m == HttpMethod.DELETE) {
       return objects.delete(req, t.bucket(), t.key());
     }
-    throw notImplemented(m + " on an object");
+    throw S3Exception.methodNotAllowed();
   }
 
   private Future<BucketEntry> existing(String bucket) {

@@ -151,6 +151,21 @@ class S3AddressingTest {
       assertEquals("hi", Http.text(node.http().get("/s3/mybucket/hello")));
       assertEquals(201, node.http().put("/s3/other", "").statusCode());
       assertEquals(200, node.http().put("/s3/other", "").statusCode());
+
+      // The S3 port's error document: code, message, resource, request id (also a header).
+      Http s3 = new Http("http://127.0.0.1:" + node.node().s3Port());
+      var missing = s3.get("/mybucket/missing");
+      assertEquals(404, missing.statusCode());
+      String xml = Http.text(missing);
+      String requestId = missing.headers().firstValue("x-amz-request-id").orElseThrow();
+      assertTrue(xml.contains("<Code>NoSuchKey</Code>"), xml);
+      assertTrue(xml.contains("<Message>The specified key does not exist.</Message>"), xml);
+      assertTrue(xml.contains("<Resource>/mybucket/missing</Resource>"), xml);
+      assertTrue(xml.contains("<RequestId>" + requestId + "</RequestId>"), xml);
+      var post = s3.send("POST", "/mybucket/hello", new byte[0]);
+      assertEquals(405, post.statusCode());
+      assertTrue(Http.text(post).contains("<Code>MethodNotAllowed</Code>"));
+      assertEquals(405, s3.send("DELETE", "/", null).statusCode());
     }
   }
 }
