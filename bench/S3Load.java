@@ -142,11 +142,11 @@ public final class S3Load {
                     path = "/" + bucket + key(body.length, worker, i % KEYS_PER_WORKER);
                   } else {
                     ThreadLocalRandom r = ThreadLocalRandom.current();
-                    int w = r.nextInt(readable.length);
-                    while (readable[w] == 0) {
-                      w = (w + 1) % readable.length;
+                    int owner = r.nextInt(readable.length);
+                    while (readable[owner] == 0) {
+                      owner = (owner + 1) % readable.length;
                     }
-                    path = "/" + bucket + key(body.length, w, r.nextInt(readable[w]));
+                    path = "/" + bucket + key(body.length, owner, r.nextInt(readable[owner]));
                   }
                   long t0 = System.nanoTime();
                   HttpResponse<?> res = send(op, path, op.equals("PUT") ? body : null);

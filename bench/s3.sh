@@ -18,14 +18,20 @@ results="$out/results.tsv"
 s3proxy_version=2.6.0
 s3proxy_jar="$HOME/.m2/repository/org/gaul/s3proxy/$s3proxy_version/s3proxy-$s3proxy_version-jar-with-dependencies.jar"
 
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 (cd "$root" && mvn -B -q -DskipTests package)
 [ -f "$s3proxy_jar" ] || mvn -B -q dependency:get \
   -Dartifact=org.gaul:s3proxy:$s3proxy_version:jar:jar-with-dependencies
 
-echo "== raw disk: dd 1 GiB, conv=fsync, into $out" >&2
-dd_line=$(dd if=/dev/zero of="$out/dd.bin" bs=1M count=1024 conv=fsync 2>&1 | tail -1)
-rm -f "$out/dd.bin"
-echo "$dd_line" | tee "$out/dd.txt" >&2
+raw_disk() { # label: three dd runs of 1 GiB with conv=fsync into the bench directory
+  for i in 1 2 3; do
+    dd if=/dev/zero of="$out/dd.bin" bs=1M count=1024 conv=fsync 2>&1 | tail -1 \
+      | sed "s/^/$1 dd run $i: /" | tee -a "$out/dd.txt" >&2
+    rm -f "$out/dd.bin"
+  done
+}
+raw_disk before
 
 wait_port() { # port
   for _ in $(seq 1 600); do
@@ -50,6 +56,7 @@ for sync in true false; do
     --raft.sync=$sync --auth.root_access_key=AKBENCH --auth.root_secret_key=benchsecret \
     > "$out/$label.log" 2>&1 &
   pid=$!
+  pids+=($pid)
   wait_port 19000
   load $label http://127.0.0.1:19000
   kill -TERM $pid; wait $pid || true
@@ -67,13 +74,16 @@ jclouds.filesystem.basedir=$out/s3proxy-data
 PROPS
 java -Xmx1g -jar "$s3proxy_jar" --properties "$out/s3proxy.properties" > "$out/s3proxy.log" 2>&1 &
 spid=$!
+pids+=($spid)
 wait_port 18081
 load "s3proxy-$s3proxy_version" http://127.0.0.1:18081
 kill -TERM $spid; wait $spid || true
 rm -rf "$out/s3proxy-data"
 
+raw_disk after
 echo
-echo "raw disk (dd 1 GiB conv=fsync): $dd_line"
+echo "raw disk (dd 1 GiB, conv=fsync):"
+cat "$out/dd.txt"
 echo
 echo "| server | size | conc | op | ops/s | MiB/s | p50 ms | p99 ms | errors | vs s3proxy |"
 echo "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"

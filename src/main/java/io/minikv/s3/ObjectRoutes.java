@@ -82,13 +82,18 @@ final class ObjectRoutes {
       req.pause();
     }
     BlobStore.NewBlob blob = blobs.newBlob();
-    return existingBucket(bucket)
-        .compose(
-            b -> {
-              return ObjectUpload.receive(
-                  vertx, req, headers, signed, blobs, blob, preRead, INLINE_MAX);
-            })
-        .map(received -> store(received, headers))
+    // The body is received while the bucket is looked up: a missing bucket is rare, latency not.
+    Future<io.minikv.kv.BucketEntry> bucketFound = existingBucket(bucket);
+    Future<ObjectUpload.Received> body;
+    try {
+      body = ObjectUpload.receive(vertx, req, headers, signed, blobs, blob, preRead, INLINE_MAX);
+    } catch (S3Exception e) {
+      body = Future.failedFuture(e);
+    }
+    Future<ObjectUpload.Received> received = body;
+    return Future.all(bucketFound, received)
+        .map(both -> received.result())
+        .map(r -> store(r, headers))
         .compose(record -> commit(bucket, key, record))
         .map(
             record -> {
@@ -100,7 +105,11 @@ final class ObjectRoutes {
               res.end();
               return (Void) null;
             })
-        .onFailure(e -> vertx.executeBlocking(() -> Files.deleteIfExists(blob.path()), false));
+        .onFailure(
+            e ->
+                // Once the body has stopped arriving, nothing writes its file any more.
+                received.onComplete(
+                    ar -> vertx.executeBlocking(() -> Files.deleteIfExists(blob.path()), false)));
   }
 
   /** A record whose content type, user metadata and kept headers come from the request. */
