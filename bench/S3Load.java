@@ -26,7 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  * UNSIGNED-PAYLOAD), which minikv, s3proxy and AWS all accept.
  *
  * <p>Usage: java bench/S3Load.java LABEL ENDPOINT ACCESS SECRET BUCKET SECONDS SIZES CONCURRENCIES
- * (sizes like 4KiB,1MiB,64MiB; concurrencies like 1,4,16). For each size and concurrency: PUT for
+ * (sizes like 4KiB,1MiB,64MiB; concurrencies like 1,4,16). After an unmeasured warm-up (256 KiB
+ * objects, 4 workers, PUT then GET), for each size and concurrency: PUT for
  * SECONDS (each worker overwrites its own few keys), then GET for SECONDS (random keys among those
  * written, whole body read). Prints one tab-separated line per run: label size concurrency op ops/s
  * MiB/s p50_ms p99_ms errors.
@@ -67,6 +68,10 @@ public final class S3Load {
     if (status != 200 && status != 409) {
       throw new IllegalStateException("create bucket: HTTP " + status);
     }
+    // Warm both JVMs (JIT, connection pools) before anything is measured.
+    byte[] warm = new byte[256 << 10];
+    load.run("PUT", warm, 4, Math.max(3, seconds / 2));
+    load.run("GET", warm, 4, Math.max(3, seconds / 2));
     for (String size : a[6].split(",")) {
       byte[] body = new byte[(int) parseSize(size)];
       new Random(1).nextBytes(body);
