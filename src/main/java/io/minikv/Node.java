@@ -2,17 +2,21 @@ package io.minikv;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.minikv.api.ApiError;
 import io.minikv.api.ApiServices;
 import io.minikv.api.HttpApiVerticle;
 import io.minikv.auth.Authenticator;
 import io.minikv.auth.RootBasicAuthenticator;
 import io.minikv.auth.RootCredentials;
+import io.minikv.cluster.ClusterMembership;
+import io.minikv.cluster.NodeInfo;
 import io.minikv.config.Config;
 import io.minikv.kv.BucketService;
 import io.minikv.kv.KvLimits;
 import io.minikv.kv.KvService;
 import io.minikv.kv.TtlReaperVerticle;
 import io.minikv.metrics.Metrics;
+import io.minikv.raft.GroupIdentity;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
 import io.minikv.s3.BlobStore;
@@ -26,14 +30,20 @@ import io.minikv.storage.StorageEngines;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +91,7 @@ public final class Node implements AutoCloseable {
             config.get(Config.AUTH_ROOT_SECRET_KEY),
             dataDir);
     PrometheusMeterRegistry registry = Metrics.newRegistry();
-    Vertx vertx =
+    VertxBuilder builder =
         Vertx.builder()
             .with(
                 new VertxOptions()
@@ -89,8 +99,16 @@ public final class Node implements AutoCloseable {
                         new MicrometerMetricsOptions()
                             .setEnabled(true)
                             .setJvmMetricsEnabled(false)))
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
+            .withMetrics(new MicrometerMetricsFactory(registry));
+    List<String> members = members(config.get(Config.CLUSTER_MEMBERS));
+    String host = config.get(Config.NODE_HOST);
+    Vertx vertx =
+        members.isEmpty()
+            ? builder.build()
+            : ClusterMembership.start(
+                builder,
+                ClusterMembership.clusterManager(
+                    CLUSTER_NAME, host, config.get(Config.CLUSTER_PORT), members));
     StorageEngine engine = null;
     RaftNode raft = null;
     try {
@@ -101,12 +119,14 @@ public final class Node implements AutoCloseable {
           .baseUnit("bytes")
           .tag("engine", e.name())
           .register(registry);
-      String host = config.get(Config.NODE_HOST);
+      int raftPort = freeIfZero(config.get(Config.RAFT_PORT), host);
+      int httpPort = freeIfZero(config.get(Config.HTTP_PORT), host);
+      int s3Port = freeIfZero(config.get(Config.S3_PORT), host);
       RaftSettings settings =
           new RaftSettings(
               dataDir.resolve("raft"),
               host,
-              freeIfZero(config.get(Config.RAFT_PORT), host),
+              raftPort,
               config.get(Config.NODE_ID),
               config.get(Config.RAFT_SYNC),
               config.get(Config.RAFT_SNAPSHOT_INTERVAL),
@@ -115,7 +135,11 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_BATCH_MAX_COMMANDS),
               config.get(Config.RAFT_BATCH_MAX_BYTES),
               config.get(Config.RAFT_MAX_INFLIGHT));
-      raft = RaftNode.start(settings, engine, registry);
+      if (members.isEmpty()) {
+        raft = RaftNode.start(settings, engine, registry);
+      } else {
+        raft = startClustered(vertx, config, settings, engine, registry, httpPort, s3Port);
+      }
       KvLimits limits =
           new KvLimits(
               config.get(Config.LIMITS_MAX_KEY_BYTES).intValue(),
@@ -127,11 +151,22 @@ public final class Node implements AutoCloseable {
       KvService kv = new KvService(vertx, engine, raft.bridge(), limits);
       RaftNode r = raft;
       Authenticator authenticator = new RootBasicAuthenticator(root);
-      int httpPort = freeIfZero(config.get(Config.HTTP_PORT), host);
       BucketService buckets = new BucketService(vertx, engine, raft.bridge());
       RootCredentials rootKeys = root;
       BlobStore blobs = new BlobStore(dataDir.resolve("blobs"), config.get(Config.RAFT_SYNC));
       S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
+      io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> objectRoutes =
+          members.isEmpty()
+              ? objects::handle
+              : ctx ->
+                  ctx.fail(
+                      new ApiError(
+                          501,
+                          "not_implemented",
+                          "S3 on a multi-node cluster is not built yet (object bodies are not"
+                              + " replicated)",
+                          new io.vertx.core.json.JsonObject().put("feature", "s3_cluster"),
+                          Map.of()));
       ApiServices services =
           new ApiServices(
               kv,
@@ -139,12 +174,12 @@ public final class Node implements AutoCloseable {
               config.get(Config.AUTH_ENABLED),
               config.get(Config.METRICS_ANONYMOUS),
               registry,
-              () -> r.isLeaderReady() ? null : "the Raft group has no ready leader yet",
+              () -> r.isReady() ? null : "the Raft group has no leader yet",
               config.get(Config.LIMITS_MAX_REQUEST_BYTES),
               host,
               httpPort,
               config.get(Config.HTTP_SHUTDOWN_TIMEOUT),
-              objects::handle);
+              objectRoutes);
       int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
       vertx
           .deployVerticle(
@@ -161,7 +196,10 @@ public final class Node implements AutoCloseable {
               config.get(Config.S3_DOMAIN),
               rootKeys.accessKey(),
               host,
-              freeIfZero(config.get(Config.S3_PORT), host));
+              s3Port,
+              members.isEmpty()
+                  ? null
+                  : "S3 on a multi-node cluster (object bodies are not replicated yet)");
       vertx
           .deployVerticle(
               () -> new S3GatewayVerticle(s3), new DeploymentOptions().setInstances(instances))
@@ -212,6 +250,64 @@ public final class Node implements AutoCloseable {
         });
   }
 
+  /** The cluster's name in Hazelcast and the seed of its data group id. */
+  static final String CLUSTER_NAME = "minikv";
+
+  private static List<String> members(String list) {
+    return list.isEmpty() ? List.of() : List.of(list.split(","));
+  }
+
+  /**
+   * Joins the cluster: publishes this node, and for a new node waits for the bootstrap members; all
+   * of them are the voters of the data group (a restarted node recovers them from its log).
+   */
+  private static RaftNode startClustered(
+      Vertx vertx,
+      Config config,
+      RaftSettings settings,
+      StorageEngine engine,
+      PrometheusMeterRegistry registry,
+      int httpPort,
+      int s3Port)
+      throws Exception {
+    UUID groupId =
+        UUID.nameUUIDFromBytes(
+            ("minikv/" + CLUSTER_NAME + "/data/0").getBytes(StandardCharsets.UTF_8));
+    boolean existing = Files.exists(settings.dir().resolve(GroupIdentity.FILE));
+    GroupIdentity identity = GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId(), groupId);
+    if (!identity.groupId().equals(groupId)) {
+      throw new IllegalStateException(
+          "the data directory belongs to a single-node group; a cluster node needs a new one");
+    }
+    String host = settings.host();
+    NodeInfo self =
+        new NodeInfo(
+            identity.nodeId(),
+            host + ":" + settings.port(),
+            host + ":" + httpPort,
+            host + ":" + s3Port,
+            config.get(Config.CLUSTER_REGION),
+            config.get(Config.CLUSTER_ZONE));
+    int expect = config.get(Config.CLUSTER_BOOTSTRAP_EXPECT);
+    if (expect == 0) {
+      expect = Math.min(5, members(config.get(Config.CLUSTER_MEMBERS)).size());
+    }
+    List<NodeInfo> nodes =
+        ClusterMembership.publishAndAwait(
+            vertx, self, existing ? 1 : expect, config.get(Config.CLUSTER_JOIN_TIMEOUT));
+    Map<String, String> peers = new LinkedHashMap<>();
+    for (NodeInfo n : nodes.subList(0, Math.min(expect, nodes.size()))) {
+      peers.put(n.nodeId(), n.raftAddress());
+    }
+    if (!existing && !peers.containsKey(identity.nodeId())) {
+      throw new IllegalStateException(
+          "the cluster already has its "
+              + expect
+              + " voters; adding a node to a formed cluster is not built yet");
+    }
+    return RaftNode.start(settings, engine, registry, identity, peers);
+  }
+
   private static int freeIfZero(int port, String host) {
     if (port != 0) {
       return port;
@@ -250,7 +346,7 @@ public final class Node implements AutoCloseable {
 
   /** True when the node's group has a leader ready to serve. */
   public boolean isReady() {
-    return raft.isLeaderReady();
+    return raft.isReady();
   }
 
   /** Stops accepting requests, lets in-flight ones finish, then closes Raft and the engine. */

@@ -136,6 +136,54 @@ public final class Config {
           Config::positive,
           "a positive duration",
           "How often the leader looks for expired multipart uploads");
+  public static final ConfigKey<String> CLUSTER_MEMBERS =
+      key(
+          "cluster",
+          "members",
+          ValueType.STRING,
+          "",
+          v -> v.isEmpty() || v.matches("[A-Za-z0-9.\\-]+:\\d{1,5}(,[A-Za-z0-9.\\-]+:\\d{1,5})*"),
+          "host:port of each member's Hazelcast port, comma-separated, or empty",
+          "Members to discover (Hazelcast TCP-IP); empty runs a single node");
+  public static final ConfigKey<Integer> CLUSTER_PORT =
+      port("cluster", 5701, "Hazelcast port for discovery and the clustered event bus");
+  public static final ConfigKey<Integer> CLUSTER_BOOTSTRAP_EXPECT =
+      key(
+          "cluster",
+          "bootstrap_expect",
+          ValueType.INT,
+          0,
+          v -> v >= 0 && v <= 5,
+          "0 (the number of members) to 5",
+          "Nodes that must have joined before a new cluster forms its data group; all of them"
+              + " become its voters");
+  public static final ConfigKey<String> CLUSTER_REGION =
+      key(
+          "cluster",
+          "region",
+          ValueType.STRING,
+          "",
+          v -> v.matches("[A-Za-z0-9_-]{0,64}"),
+          "a label of letters, digits, '-' and '_'",
+          "Region label this node advertises");
+  public static final ConfigKey<String> CLUSTER_ZONE =
+      key(
+          "cluster",
+          "zone",
+          ValueType.STRING,
+          "",
+          v -> v.matches("[A-Za-z0-9_-]{0,64}"),
+          "a label of letters, digits, '-' and '_'",
+          "Zone label this node advertises");
+  public static final ConfigKey<Duration> CLUSTER_JOIN_TIMEOUT =
+      key(
+          "cluster",
+          "join_timeout",
+          ValueType.DURATION,
+          Duration.ofMinutes(2),
+          Config::positive,
+          "a positive duration",
+          "How long a new node waits for bootstrap_expect members before giving up");
   public static final ConfigKey<Integer> GRPC_PORT =
       port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
   public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");

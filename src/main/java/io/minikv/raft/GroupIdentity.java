@@ -16,13 +16,19 @@ import java.util.UUID;
  * so that a restart rejoins the same group as the same peer.
  */
 public record GroupIdentity(String nodeId, UUID groupId) {
-  static final String FILE = "identity.properties";
+  public static final String FILE = "identity.properties";
 
   /**
    * Reads the identity from {@code dir}, or creates and persists one. A configured node id must
    * match the persisted one; when absent a new id is generated.
    */
   public static GroupIdentity loadOrCreate(Path dir, String configuredNodeId) throws IOException {
+    return loadOrCreate(dir, configuredNodeId, UUID.randomUUID());
+  }
+
+  /** As above; a new identity belongs to {@code groupIdIfNew}. */
+  public static GroupIdentity loadOrCreate(Path dir, String configuredNodeId, UUID groupIdIfNew)
+      throws IOException {
     Path file = dir.resolve(FILE);
     if (Files.exists(file)) {
       Properties p = new Properties();
@@ -49,7 +55,7 @@ public record GroupIdentity(String nodeId, UUID groupId) {
         configuredNodeId == null || configuredNodeId.isEmpty()
             ? "n" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
             : configuredNodeId;
-    GroupIdentity id = new GroupIdentity(nodeId, UUID.randomUUID());
+    GroupIdentity id = new GroupIdentity(nodeId, groupIdIfNew);
     Files.createDirectories(dir);
     Properties p = new Properties();
     p.setProperty("node_id", id.nodeId());

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.ratis.RaftConfigKeys;
@@ -57,13 +60,34 @@ public final class RaftNode implements AutoCloseable {
   public static RaftNode start(RaftSettings s, StorageEngine engine, MeterRegistry registry)
       throws IOException {
     GroupIdentity identity = GroupIdentity.loadOrCreate(s.dir(), s.nodeId());
+    return start(
+        s, engine, registry, identity, Map.of(identity.nodeId(), s.host() + ":" + s.port()));
+  }
+
+  /**
+   * Starts the Raft server for the group of {@code identity}, whose voters are {@code peers} (node
+   * id to Raft address) when the group is new; a restarted node recovers its group's configuration
+   * from its log instead.
+   */
+  public static RaftNode start(
+      RaftSettings s,
+      StorageEngine engine,
+      MeterRegistry registry,
+      GroupIdentity identity,
+      Map<String, String> peers)
+      throws IOException {
+    List<RaftPeer> raftPeers = new ArrayList<>();
+    peers.forEach(
+        (id, address) ->
+            raftPeers.add(
+                RaftPeer.newBuilder().setId(RaftPeerId.valueOf(id)).setAddress(address).build()));
     RaftPeer peer =
         RaftPeer.newBuilder()
             .setId(RaftPeerId.valueOf(identity.nodeId()))
             .setAddress(s.host() + ":" + s.port())
             .build();
     RaftGroupId groupId = RaftGroupId.valueOf(identity.groupId());
-    RaftGroup group = RaftGroup.valueOf(groupId, peer);
+    RaftGroup group = RaftGroup.valueOf(groupId, raftPeers);
     KvApplier applier = new KvApplier(engine);
     KvStateMachine stateMachine = new KvStateMachine(engine, applier, registry);
     boolean existing = Files.isDirectory(s.dir().resolve(identity.groupId().toString()));
@@ -163,6 +187,19 @@ public final class RaftNode implements AutoCloseable {
     try {
       DivisionInfo info = info();
       return info.isLeader() && info.isLeaderReady();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * True when the group has a leader this node knows: the leader once it is ready, a follower once
+   * it has heard from one (reads on a follower still go through a ReadIndex barrier).
+   */
+  public boolean isReady() {
+    try {
+      DivisionInfo info = info();
+      return info.isLeader() ? info.isLeaderReady() : info.getLeaderId() != null;
     } catch (RuntimeException e) {
       return false;
     }

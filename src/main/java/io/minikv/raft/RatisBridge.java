@@ -17,18 +17,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
 
 /**
  * Turns commands into Raft entries for one group whose leader is local. Concurrent commands are
@@ -64,6 +68,7 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
   private boolean barrierInFlight;
 
   private final ExecutorService executor;
+  private RaftClient client;
   private final Timer commitTimer;
   private final DistributionSummary batchSize;
 
@@ -141,11 +146,8 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
     byte[] entry = CommandCodec.encodeBatch(System.currentTimeMillis(), encoded);
     batchSize.record(batch.size());
     long start = System.nanoTime();
-    RaftClientRequest request =
-        request(
-            Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)),
-            RaftClientRequest.writeRequestType());
-    submitAsync(request)
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry));
+    write(message)
         .whenCompleteAsync(
             (reply, error) -> {
               commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -160,6 +162,58 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
               }
             },
             executor);
+  }
+
+  /**
+   * Appends an entry: in-process when this node leads the group, else through a Raft client that
+   * finds the leader (a refused local attempt appended nothing, so resending it is safe; the client
+   * retries with one call id, which the leader's retry cache deduplicates).
+   */
+  private CompletableFuture<RaftClientReply> write(Message message) {
+    if (!isLocalLeader()) {
+      return forward(message);
+    }
+    return submitAsync(request(message, RaftClientRequest.writeRequestType()))
+        .thenComposeAsync(
+            reply ->
+                reply.getNotLeaderException() != null
+                        || reply.getException() instanceof LeaderNotReadyException
+                    ? forward(message)
+                    : CompletableFuture.completedFuture(reply),
+            executor);
+  }
+
+  private boolean isLocalLeader() {
+    try {
+      return server.getDivision(groupId).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private CompletableFuture<RaftClientReply> forward(Message message) {
+    try {
+      return client().async().send(message);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** A client for the group's current peers, made on first use. */
+  private synchronized RaftClient client() throws IOException {
+    if (client == null) {
+      RaftGroup group = server.getDivision(groupId).getGroup();
+      client =
+          RaftClient.newBuilder()
+              .setProperties(server.getProperties())
+              .setRaftGroup(group)
+              .setClientId(ClientId.randomId())
+              .setRetryPolicy(
+                  RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                      100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+              .build();
+    }
+    return client;
   }
 
   private CompletableFuture<RaftClientReply> submitAsync(RaftClientRequest request) {
@@ -270,6 +324,15 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    synchronized (this) {
+      if (client != null) {
+        try {
+          client.close();
+        } catch (IOException e) {
+          // closing: nothing left to do with it
+        }
+      }
+    }
   }
 
   private RaftClientRequest request(Message message, RaftClientRequest.Type type) {

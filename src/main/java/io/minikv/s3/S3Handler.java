@@ -32,6 +32,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
   private final boolean authEnabled;
   private final String region;
   private final String domain;
+  private final String unavailable;
   private final String owner;
   private final ObjectRoutes objects;
   private final MultipartRoutes multipart;
@@ -42,6 +43,7 @@ final class S3Handler implements Handler<HttpServerRequest> {
     this.authEnabled = s.authEnabled();
     this.region = s.region();
     this.domain = s.domain();
+    this.unavailable = s.unavailable();
     this.owner = s.ownerId();
     this.objects = new ObjectRoutes(vertx, s.buckets(), s.blobs(), s.ownerId());
     this.multipart = new MultipartRoutes(vertx, s.buckets(), s.blobs(), objects, s.ownerId());
@@ -52,6 +54,10 @@ final class S3Handler implements Handler<HttpServerRequest> {
     String requestId =
         Long.toHexString(ThreadLocalRandom.current().nextLong()).toUpperCase(Locale.ROOT);
     req.response().putHeader("x-amz-request-id", requestId).putHeader("Server", "minikv");
+    if (unavailable != null) {
+      error(req, notImplemented(unavailable), requestId);
+      return;
+    }
     Map<String, String> headers = headers(req);
     if (authEnabled
         && headers.containsKey("authorization")

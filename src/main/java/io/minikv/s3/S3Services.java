@@ -5,7 +5,8 @@ import java.util.function.Function;
 
 /**
  * What the S3 gateway needs from the node. {@code secretOf} maps an access key to its secret (null
- * when unknown); requests to {@code <bucket>.<domain>} are virtual-host style.
+ * when unknown); {@code unavailable}, when not null, names why every request answers 501; requests
+ * to {@code <bucket>.<domain>} are virtual-host style.
  */
 public record S3Services(
     BucketService buckets,
@@ -16,4 +17,5 @@ public record S3Services(
     String domain,
     String ownerId,
     String host,
-    int port) {}
+    int port,
+    String unavailable) {}

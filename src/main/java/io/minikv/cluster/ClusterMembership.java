@@ -1,0 +1,98 @@
+package io.minikv.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Discovery through the Vert.x Hazelcast cluster manager: TCP-IP members from {@code [cluster]
+ * members}, no multicast, no auto-detection, bound to the node's host. Every node publishes its
+ * {@link NodeInfo} in one cluster-wide map; Hazelcast carries only this and the event bus — which
+ * nodes replicate data is decided by the Raft configuration.
+ */
+public final class ClusterMembership {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
+  static final String NODES_MAP = "minikv.nodes";
+
+  private ClusterMembership() {}
+
+  /** Hazelcast settings for {@code host}:{@code port} joining {@code members}. */
+  public static HazelcastClusterManager clusterManager(
+      String clusterName, String host, int port, List<String> members) {
+    System.setProperty("hazelcast.logging.type", "slf4j");
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(clusterName);
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(port).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(members));
+    return new HazelcastClusterManager(hz);
+  }
+
+  /** A clustered Vert.x from {@code builder} (already carrying options and metrics). */
+  public static Vertx start(VertxBuilder builder, HazelcastClusterManager manager)
+      throws Exception {
+    return builder.withClusterManager(manager).buildClustered().await(2, TimeUnit.MINUTES);
+  }
+
+  /**
+   * Publishes this node and waits until at least {@code expect} nodes are published; returns them
+   * ordered by node id. Blocking.
+   */
+  public static List<NodeInfo> publishAndAwait(
+      Vertx vertx, NodeInfo self, int expect, Duration timeout) throws Exception {
+    AsyncMap<String, String> map =
+        vertx.sharedData().<String, String>getAsyncMap(NODES_MAP).await(30, TimeUnit.SECONDS);
+    map.put(self.nodeId(), self.toJson()).await(30, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<NodeInfo> nodes = nodes(map);
+      if (nodes.size() >= expect) {
+        LOG.info(
+            "cluster has {} nodes: {}",
+            nodes.size(),
+            nodes.stream().map(NodeInfo::nodeId).toList());
+        return nodes;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "only " + nodes.size() + " of " + expect + " cluster members joined within " + timeout);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Every published node, ordered by id. Blocking. */
+  public static List<NodeInfo> nodes(Vertx vertx) throws Exception {
+    return nodes(
+        vertx.sharedData().<String, String>getAsyncMap(NODES_MAP).await(30, TimeUnit.SECONDS));
+  }
+
+  private static List<NodeInfo> nodes(AsyncMap<String, String> map) throws Exception {
+    Map<String, String> all = map.entries().await(30, TimeUnit.SECONDS);
+    List<NodeInfo> out = new ArrayList<>();
+    for (String json : all.values()) {
+      out.add(NodeInfo.fromJson(json));
+    }
+    out.sort(Comparator.comparing(NodeInfo::nodeId));
+    return out;
+  }
+}
