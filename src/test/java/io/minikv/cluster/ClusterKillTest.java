@@ -1,0 +1,195 @@
+package io.minikv.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minikv.testing.Http;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node processes started by {@code scripts/minikv cluster start 3}; writers acknowledge at
+ * least 5000 keys through every node while each node in turn is killed with SIGKILL and restarted.
+ * Afterwards every acknowledged key has its value on every node, and the replicas hold identical
+ * data.
+ */
+class ClusterKillTest {
+  private static final int NODES = 3;
+  @TempDir Path dir;
+
+  /** A port offset whose 15 cluster ports are all free here. */
+  private static int freeOffset() throws Exception {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int offset = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+      boolean free = true;
+      for (int base : new int[] {8080, 9000, 23790, 9870, 5700}) {
+        for (int i = 1; i <= NODES && free; i++) {
+          try (ServerSocket s =
+              new ServerSocket(base + i + offset, 1, java.net.InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort() > 0;
+          } catch (java.io.IOException e) {
+            free = false;
+          }
+        }
+      }
+      if (free) {
+        return offset;
+      }
+    }
+    throw new IllegalStateException("no free port range");
+  }
+
+  private Process script(int offset, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", "scripts/minikv", "cluster"));
+    cmd.addAll(List.of(args));
+    cmd.add("--auth.enabled=false");
+    cmd.add("--storage.engine=rocksdb");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("script.log").toFile()));
+    pb.environment().put("NODE_CLASSPATH", System.getProperty("java.class.path"));
+    pb.environment().put("CLUSTER_DIR", dir.resolve("data").toString());
+    pb.environment().put("PORT_OFFSET", Integer.toString(offset));
+    pb.environment().put("JAVA_OPTS", "-Xmx256m");
+    return pb.start();
+  }
+
+  private void run(int offset, String... args) throws Exception {
+    Process p = script(offset, args);
+    if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException(
+          "scripts/minikv cluster " + String.join(" ", args) + " failed:\n" + log());
+    }
+  }
+
+  private String log() throws Exception {
+    return Files.readString(dir.resolve("script.log"));
+  }
+
+  private long pid(int node) throws Exception {
+    return Long.parseLong(Files.readString(dir.resolve("data/node-" + node + ".pid")).trim());
+  }
+
+  @Test
+  void acknowledgedKeysSurviveKillingEachNodeInTurn() throws Exception {
+    int offset = freeOffset();
+    Http[] http = new Http[NODES + 1];
+    for (int i = 1; i <= NODES; i++) {
+      http[i] = new Http("http://127.0.0.1:" + (8080 + i + offset));
+    }
+    run(offset, "start", Integer.toString(NODES));
+    Map<String, String> acked = new ConcurrentHashMap<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger down = new AtomicInteger();
+    AtomicInteger sequence = new AtomicInteger();
+    List<Thread> writers = new ArrayList<>();
+    try {
+      for (int w = 0; w < 4; w++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  while (!stop.get()) {
+                    int n = sequence.incrementAndGet();
+                    int node = 1 + n % NODES;
+                    if (node == down.get()) {
+                      node = 1 + (node % NODES);
+                    }
+                    String key = "k-" + n;
+                    String value = "v-" + n + "-" + ThreadLocalRandom.current().nextInt();
+                    try {
+                      int status = http[node].put("/kv/" + key, value).statusCode();
+                      if (status == 200 || status == 201) {
+                        acked.put(key, value);
+                      }
+                    } catch (RuntimeException e) {
+                      // not acknowledged: the node died under us
+                    }
+                  }
+                });
+        t.start();
+        writers.add(t);
+      }
+      for (int victim = 1; victim <= NODES; victim++) {
+        int target = victim * 1500;
+        while (acked.size() < target) {
+          Thread.sleep(50);
+        }
+        down.set(victim);
+        ProcessHandle.of(pid(victim)).ifPresent(ProcessHandle::destroyForcibly);
+        Thread.sleep(500);
+        run(offset, "node", Integer.toString(victim), Integer.toString(NODES));
+        down.set(0);
+      }
+      while (acked.size() < 5000) {
+        Thread.sleep(50);
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : writers) {
+        t.join(30_000);
+      }
+    }
+    try {
+      // A last write through every node, then each node's local (serializable) view is compared.
+      for (int i = 1; i <= NODES; i++) {
+        assertEquals(201, http[i].put("/kv/zz-fence-" + i, "x").statusCode());
+      }
+      Map<String, String> reference = null;
+      for (int i = 1; i <= NODES; i++) {
+        Map<String, String> local = scan(http[i], "?consistency=serializable");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!local.containsKey("zz-fence-" + NODES) && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+          local = scan(http[i], "?consistency=serializable");
+        }
+        for (Map.Entry<String, String> e : acked.entrySet()) {
+          assertEquals(e.getValue(), local.get(e.getKey()), "node-" + i + " " + e.getKey());
+        }
+        if (reference == null) {
+          reference = local;
+        } else {
+          assertEquals(reference, local, "node-" + i + " holds the same data as node-1");
+        }
+      }
+      Map<String, String> linearizable = scan(http[2], "");
+      assertTrue(linearizable.keySet().containsAll(acked.keySet()));
+      System.out.println("acknowledged " + acked.size() + " keys; " + reference.size() + " stored");
+    } finally {
+      run(offset, "stop");
+    }
+  }
+
+  /** Every key and value of the node, page by page. */
+  private static Map<String, String> scan(Http http, String consistency) {
+    Map<String, String> out = new TreeMap<>();
+    String cursor = null;
+    do {
+      String q =
+          (consistency.isEmpty() ? "?" : consistency + "&")
+              + "prefix=&limit=5000"
+              + (cursor == null ? "" : "&cursor=" + cursor);
+      JsonObject page = Http.json(http.get("/kv" + q));
+      JsonArray items = page.getJsonArray("items");
+      for (int i = 0; i < items.size(); i++) {
+        JsonObject item = items.getJsonObject(i);
+        out.put(item.getString("key"), item.getString("value"));
+      }
+      cursor = page.getBoolean("more") ? page.getString("cursor") : null;
+    } while (cursor != null);
+    return out;
+  }
+}
