@@ -2,6 +2,7 @@ package io.minikv;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.minikv.admin.ClusterView;
 import io.minikv.api.ApiError;
 import io.minikv.api.ApiServices;
 import io.minikv.api.HttpApiVerticle;
@@ -179,7 +180,8 @@ public final class Node implements AutoCloseable {
               host,
               httpPort,
               config.get(Config.HTTP_SHUTDOWN_TIMEOUT),
-              objectRoutes);
+              objectRoutes,
+              clusterView(vertx, config, r, members.isEmpty(), raftPort, httpPort, s3Port));
       int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
       vertx
           .deployVerticle(
@@ -248,6 +250,33 @@ public final class Node implements AutoCloseable {
                 .onFailure(e -> LOG.warn("blob sweep failed: {}", e.toString()));
           }
         });
+  }
+
+  private static ClusterView clusterView(
+      Vertx vertx,
+      Config config,
+      RaftNode raft,
+      boolean single,
+      int raftPort,
+      int httpPort,
+      int s3Port) {
+    String host = config.get(Config.NODE_HOST);
+    String id = raft.identity().nodeId();
+    NodeInfo self =
+        new NodeInfo(
+            id,
+            host + ":" + raftPort,
+            host + ":" + httpPort,
+            host + ":" + s3Port,
+            config.get(Config.CLUSTER_REGION),
+            config.get(Config.CLUSTER_ZONE));
+    return new ClusterView(
+        id,
+        !single,
+        single
+            ? () -> io.vertx.core.Future.succeededFuture(List.of(self))
+            : () -> ClusterMembership.nodesAsync(vertx),
+        raft);
   }
 
   /** The cluster's name in Hazelcast and the seed of its data group id. */

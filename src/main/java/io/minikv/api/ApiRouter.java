@@ -74,6 +74,16 @@ public final class ApiRouter {
         .route("/kv/*")
         .handler(named("/kv/{key}", ctx -> notAllowed(ctx, "GET, HEAD, PUT, DELETE")));
 
+    router
+        .get("/admin/cluster")
+        .handler(
+            named(
+                "/admin/cluster",
+                ctx ->
+                    s.cluster()
+                        .describe()
+                        .onSuccess(view -> Responses.json(ctx, 200, view))
+                        .onFailure(ctx::fail)));
     router.route("/s3").handler(named("/s3", s.objects()));
     router.route("/s3/*").handler(named("/s3/{bucket}/{key}", s.objects()));
 

@@ -23,4 +23,5 @@ public record ApiServices(
     String host,
     int port,
     Duration shutdownTimeout,
-    Handler<RoutingContext> objects) {}
+    Handler<RoutingContext> objects,
+    io.minikv.admin.ClusterView cluster) {}

@@ -80,6 +80,23 @@ public final class ClusterMembership {
     }
   }
 
+  /** Every published node, ordered by id. */
+  public static io.vertx.core.Future<List<NodeInfo>> nodesAsync(Vertx vertx) {
+    return vertx
+        .sharedData()
+        .<String, String>getAsyncMap(NODES_MAP)
+        .compose(AsyncMap::entries)
+        .map(
+            all -> {
+              List<NodeInfo> out = new ArrayList<>();
+              for (String json : all.values()) {
+                out.add(NodeInfo.fromJson(json));
+              }
+              out.sort(Comparator.comparing(NodeInfo::nodeId));
+              return out;
+            });
+  }
+
   /** Every published node, ordered by id. Blocking. */
   public static List<NodeInfo> nodes(Vertx vertx) throws Exception {
     return nodes(

@@ -159,14 +159,26 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void registerMetrics(MeterRegistry registry) {
+    String group = groupId.getUuid().toString();
     Gauge.builder("minikv_raft_term", this, n -> n.info().getCurrentTerm())
         .description("Current Raft term of the data group")
+        .tag("group", group)
         .register(registry);
     Gauge.builder("minikv_raft_leader", this, n -> n.info().isLeader() ? 1 : 0)
         .description("1 when this node leads the data group")
+        .tag("group", group)
         .register(registry);
     Gauge.builder("minikv_raft_applied_index", this, n -> n.info().getLastAppliedIndex())
         .description("Last Raft index applied to the engine")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_commit_index", this, n -> n.status().commitIndex())
+        .description("Last Raft index this node knows to be committed")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_apply_lag", this, n -> n.status().lag())
+        .description("Committed entries this node has not applied yet")
+        .tag("group", group)
         .register(registry);
     Gauge.builder("minikv_raft_log_bytes", this, RaftNode::logSizeBytes)
         .description("Bytes of Raft log and snapshots on disk")
@@ -207,6 +219,29 @@ public final class RaftNode implements AutoCloseable {
 
   public long term() {
     return info().getCurrentTerm();
+  }
+
+  /** The data group as this node sees it now. */
+  public GroupStatus status() {
+    try {
+      RaftServer.Division division = server.getDivision(groupId);
+      DivisionInfo info = division.getInfo();
+      List<GroupStatus.Member> members = new ArrayList<>();
+      for (RaftPeer p : division.getRaftConf().getCurrentPeers()) {
+        members.add(new GroupStatus.Member(p.getId().toString(), p.getAddress()));
+      }
+      members.sort(java.util.Comparator.comparing(GroupStatus.Member::id));
+      return new GroupStatus(
+          groupId.getUuid().toString(),
+          members,
+          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
+          info.getCurrentTerm(),
+          info.getCurrentRole().name().toLowerCase(java.util.Locale.ROOT),
+          division.getRaftLog().getLastCommittedIndex(),
+          info.getLastAppliedIndex());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public long appliedIndex() {

@@ -503,7 +503,14 @@ class KvApiTest {
     HttpResponse<byte[]> watch = http.get("/watch?prefix=a");
     assertError(watch, 501, "not_implemented");
     assertEquals("watch", json(watch).getString("feature"));
-    assertError(http.get("/admin/cluster"), 501, "not_implemented");
+    assertError(http.get("/admin/nodes"), 501, "not_implemented");
+    JsonObject cluster = json(http.get("/admin/cluster"));
+    assertEquals("single", cluster.getString("mode"));
+    assertEquals(1, cluster.getJsonArray("nodes").size());
+    JsonObject group = cluster.getJsonArray("groups").getJsonObject(0);
+    assertEquals(cluster.getString("node"), group.getString("leader"));
+    assertEquals(1, group.getJsonArray("members").size());
+    assertEquals(256, cluster.getJsonObject("vshards").getInteger("count"));
   }
 
   @Test

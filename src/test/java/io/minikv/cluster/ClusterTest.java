@@ -46,6 +46,16 @@ class ClusterTest {
       }
       int leader = c.leader();
       assertTrue(leader >= 0);
+      for (int i = 0; i < 3; i++) {
+        var view = Http.json(c.http(i).get("/admin/cluster"));
+        assertEquals("cluster", view.getString("mode"));
+        assertEquals(3, view.getJsonArray("nodes").size());
+        var group = view.getJsonArray("groups").getJsonObject(0);
+        assertEquals(3, group.getJsonArray("members").size());
+        assertEquals("node-" + (leader + 1), group.getString("leader"));
+      }
+      String metrics = Http.text(c.http(leader).get("/metrics"));
+      assertTrue(metrics.contains("minikv_raft_leader{group="), metrics);
       c.stop(leader);
       int survivor = (leader + 1) % 3;
       int other = (leader + 2) % 3;
