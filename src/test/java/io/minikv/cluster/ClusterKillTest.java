@@ -31,10 +31,11 @@ class ClusterKillTest {
   private static final int NODES = 3;
   @TempDir Path dir;
 
-  /** A port offset whose 15 cluster ports are all free here. */
+  /** A port offset whose 15 cluster ports are all free here, all below the ephemeral range. */
   private static int freeOffset() throws Exception {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int offset = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+      // Below the ephemeral range (32768+): the highest port is 23790 + 3 + offset.
+      int offset = 1000 + ThreadLocalRandom.current().nextInt(7800);
       boolean free = true;
       for (int base : new int[] {8080, 9000, 23790, 9870, 5700}) {
         for (int i = 1; i <= NODES && free; i++) {
