@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# 3-node benchmark: a 3-node minikv cluster (scripts/minikv cluster start 3: one Raft data group,
+# RF 3, fsync on) beside a 3-member etcd 3.4 cluster (Debian's etcd-server), same machine, same
+# wrk workloads as bench/run.sh (100k preloaded keys, 100-byte values, wrk -t2 -c64, PUT, GET,
+# 90/10 MIX) sent to the first node/member; then for each system the time from kill -9 of its
+# leader to the first successful write through another node (median of 3 kills).
+# Usage: bench/cluster.sh [duration, default 30s]
+# Needs: wrk, etcd, curl, jq, Java 17, Maven.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=${1:-30s}
+out="$root/bench/out/cluster"
+lua="$root/bench/lua/kv.lua"
+rm -rf "$out" && mkdir -p "$out"
+results="$out/results.jsonl"
+failover="$out/failover.txt"
+: > "$results"; : > "$failover"
+export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000 JAVA_OPTS="-Xmx1g"
+epids=()
+cleanup() {
+  "$root/scripts/minikv" cluster stop 2>/dev/null || true
+  kill "${epids[@]}" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+(cd "$root" && mvn -B -q -DskipTests package)
+
+drive() { # target label port
+  local target=$1 label=$2 url=http://127.0.0.1:$3
+  echo "== $label: preload 100000 keys" >&2
+  python3 "$root/bench/preload.py" "$target" 127.0.0.1 "$3" 100000
+  for mode in put get mix; do
+    echo "== $label: $mode for $duration" >&2
+    TARGET=$target MODE=$mode KEYS=100000 wrk -t2 -c64 -d"$duration" -s "$lua" "$url" \
+      | tail -1 | sed "s/^{/{\"label\":\"$label\",/" | tee -a "$results" >&2
+  done
+}
+
+now_ms() { date +%s%3N; }
+
+# Until a PUT through $1 (a URL prefix for a key) succeeds; prints the milliseconds it took.
+first_write_ms() { # put-command...
+  local start=$(now_ms)
+  for _ in $(seq 1 600); do
+    if "$@" > /dev/null 2>&1; then echo $(( $(now_ms) - start )); return 0; fi
+    sleep 0.02
+  done
+  echo "never"; return 1
+}
+
+# --- minikv, 3 nodes
+"$root/scripts/minikv" cluster start 3 --auth.enabled=false
+m() { echo $((8080 + $1 + PORT_OFFSET)); }
+drive minikv minikv-3 "$(m 1)"
+for round in 1 2 3; do
+  leader=""
+  for i in 1 2 3; do
+    if [ "$(curl -s "http://127.0.0.1:$(m "$i")/admin/cluster" | jq -r '.groups[0].role')" = leader ]; then leader=$i; fi
+  done
+  other=$(( leader % 3 + 1 ))
+  kill -9 "$(cat "$CLUSTER_DIR/node-$leader.pid")"
+  ms=$(first_write_ms curl -sf --max-time 2 -X PUT "http://127.0.0.1:$(m "$other")/kv/failover-$round" -d x)
+  echo "minikv-3 failover round $round: leader node-$leader killed, first write via node-$other after $ms ms" | tee -a "$failover" >&2
+  "$root/scripts/minikv" cluster node "$leader" 3 --auth.enabled=false
+  sleep 2
+done
+"$root/scripts/minikv" cluster stop
+
+# --- etcd, 3 members
+cluster=""
+for i in 1 2 3; do cluster="$cluster${cluster:+,}e$i=http://127.0.0.1:$((12380 + i * 10))"; done
+start_etcd() { # i
+  local i=$1 state=${2:-new}
+  etcd --name "e$i" --data-dir "$out/etcd-$i" \
+    --listen-client-urls "http://127.0.0.1:$((12379 + i * 10))" \
+    --advertise-client-urls "http://127.0.0.1:$((12379 + i * 10))" \
+    --listen-peer-urls "http://127.0.0.1:$((12380 + i * 10))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((12380 + i * 10))" \
+    --initial-cluster "$cluster" --initial-cluster-state "$state" > "$out/etcd-$i.log" 2>&1 &
+  echo $! > "$out/etcd-$i.pid"
+  epids+=($!)
+}
+for i in 1 2 3; do start_etcd "$i"; done
+for i in 1 2 3; do
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$((12379 + i * 10))/health" > /dev/null && break; sleep 0.1
+  done
+done
+drive etcd etcd-3 12389
+for round in 1 2 3; do
+  leader=""
+  for i in 1 2 3; do
+    status=$(curl -s -X POST "http://127.0.0.1:$((12379 + i * 10))/v3/maintenance/status" -d '{}')
+    if [ "$(echo "$status" | jq -r '.leader')" = "$(echo "$status" | jq -r '.header.member_id')" ]; then leader=$i; fi
+  done
+  other=$(( leader % 3 + 1 ))
+  kill -9 "$(cat "$out/etcd-$leader.pid")"
+  ms=$(first_write_ms curl -sf --max-time 2 -X POST "http://127.0.0.1:$((12379 + other * 10))/v3/kv/put" \
+    -d "{\"key\":\"$(printf 'failover-%s' "$round" | base64)\",\"value\":\"eA==\"}")
+  echo "etcd-3 failover round $round: leader e$leader killed, first write via e$other after $ms ms" | tee -a "$failover" >&2
+  start_etcd "$leader" existing
+  sleep 3
+done
+
+echo
+echo "| system | workload | ops/s | p50 ms | p99 ms | errors | vs etcd-3 |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+etcd = {r["mode"]: r for r in rows if r["label"].startswith("etcd")}
+for r in rows:
+    ratio = r["ops_per_sec"] / etcd[r["mode"]]["ops_per_sec"] if r["mode"] in etcd else 0
+    print(f'| {r["label"]} | {r["mode"].upper()} | {r["ops_per_sec"]:,.0f} | {r["p50_ms"]:.2f} | {r["p99_ms"]:.2f} | {r["non2xx"] + r["socket_errors"]} | {ratio:.1f}x |')
+PY
+echo
+cat "$failover"
