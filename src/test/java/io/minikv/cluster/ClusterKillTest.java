@@ -151,12 +151,27 @@ class ClusterKillTest {
       }
       Map<String, String> reference = null;
       for (int i = 1; i <= NODES; i++) {
+        // A restarted node serves (and is "ready") before it has replayed and caught up; its
+        // local view is compared once it holds every fence, i.e. the whole history.
+        long waitStart = System.currentTimeMillis();
         Map<String, String> local = scan(http[i], "?consistency=serializable");
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!local.containsKey("zz-fence-" + NODES) && System.currentTimeMillis() < deadline) {
-          Thread.sleep(100);
+        long deadline = waitStart + 90_000;
+        while (!hasFences(local) && System.currentTimeMillis() < deadline) {
+          Thread.sleep(200);
           local = scan(http[i], "?consistency=serializable");
         }
+        assertTrue(
+            hasFences(local),
+            "node-"
+                + i
+                + " did not catch up within 90 s: "
+                + Http.text(http[i].get("/admin/cluster")));
+        System.out.println(
+            "node-"
+                + i
+                + " held every fence after "
+                + (System.currentTimeMillis() - waitStart)
+                + " ms");
         for (Map.Entry<String, String> e : acked.entrySet()) {
           assertEquals(e.getValue(), local.get(e.getKey()), "node-" + i + " " + e.getKey());
         }
@@ -172,6 +187,15 @@ class ClusterKillTest {
     } finally {
       run(offset, "stop");
     }
+  }
+
+  private static boolean hasFences(Map<String, String> local) {
+    for (int i = 1; i <= NODES; i++) {
+      if (!local.containsKey("zz-fence-" + i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Every key and value of the node, page by page. */
