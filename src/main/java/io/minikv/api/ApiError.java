@@ -44,6 +44,16 @@ public final class ApiError extends RuntimeException {
     return headers;
   }
 
+  /** 405 for a request whose method the path does not take; {@code allow} lists those it does. */
+  public static ApiError methodNotAllowed(io.vertx.core.http.HttpServerRequest req, String allow) {
+    return new ApiError(
+        405,
+        "method_not_allowed",
+        req.method() + " is not allowed on " + req.path(),
+        new JsonObject(),
+        Map.of("Allow", allow));
+  }
+
   static ApiError badRequest(String code, String message) {
     return new ApiError(400, code, message);
   }

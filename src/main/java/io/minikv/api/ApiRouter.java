@@ -187,14 +187,7 @@ public final class ApiRouter {
   }
 
   private static void notAllowed(RoutingContext ctx, String allow) {
-    Responses.error(
-        ctx,
-        new ApiError(
-            405,
-            "method_not_allowed",
-            ctx.request().method() + " is not allowed on " + ctx.request().path(),
-            new JsonObject(),
-            Map.of("Allow", allow)));
+    Responses.error(ctx, ApiError.methodNotAllowed(ctx.request(), allow));
   }
 
   private static void health(RoutingContext ctx, String notReady) {

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +58,14 @@ public final class ClusterMembership {
    */
   public static List<NodeInfo> publishAndAwait(
       Vertx vertx, NodeInfo self, int expect, Duration timeout) throws Exception {
-    AsyncMap<String, String> map =
-        vertx.sharedData().<String, String>getAsyncMap(NODES_MAP).await(30, TimeUnit.SECONDS);
-    map.put(self.nodeId(), self.toJson()).await(30, TimeUnit.SECONDS);
+    vertx
+        .sharedData()
+        .<String, String>getAsyncMap(NODES_MAP)
+        .compose(map -> map.put(self.nodeId(), self.toJson()))
+        .await(30, TimeUnit.SECONDS);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      List<NodeInfo> nodes = nodes(map);
+      List<NodeInfo> nodes = nodesAsync(vertx).await(30, TimeUnit.SECONDS);
       if (nodes.size() >= expect) {
         LOG.info(
             "cluster has {} nodes: {}",
@@ -95,21 +96,5 @@ public final class ClusterMembership {
               out.sort(Comparator.comparing(NodeInfo::nodeId));
               return out;
             });
-  }
-
-  /** Every published node, ordered by id. Blocking. */
-  public static List<NodeInfo> nodes(Vertx vertx) throws Exception {
-    return nodes(
-        vertx.sharedData().<String, String>getAsyncMap(NODES_MAP).await(30, TimeUnit.SECONDS));
-  }
-
-  private static List<NodeInfo> nodes(AsyncMap<String, String> map) throws Exception {
-    Map<String, String> all = map.entries().await(30, TimeUnit.SECONDS);
-    List<NodeInfo> out = new ArrayList<>();
-    for (String json : all.values()) {
-      out.add(NodeInfo.fromJson(json));
-    }
-    out.sort(Comparator.comparing(NodeInfo::nodeId));
-    return out;
   }
 }

@@ -4,53 +4,35 @@ import io.minikv.storage.KeyValue;
 import io.minikv.storage.KeyValueIterator;
 import io.minikv.storage.StorageEngine;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * On the leader, periodically finds keys whose TTL has passed (the TTL index is ordered by expiry)
  * and deletes them with replicated {@link Command.Expire} commands. Reads already hide expired
  * keys; this reclaims their space and makes the delete visible to every replica at one revision.
  */
-public final class TtlReaperVerticle extends VerticleBase {
-  private static final Logger LOG = LoggerFactory.getLogger(TtlReaperVerticle.class);
+public final class TtlReaperVerticle extends PeriodicLeaderVerticle {
   private static final int MAX_PER_ROUND = 1000;
 
   private final StorageEngine engine;
   private final CommandSubmitter submitter;
-  private final BooleanSupplier isLeader;
-  private final long intervalMillis;
-  private long timer;
-  private boolean running;
 
   public TtlReaperVerticle(
       StorageEngine engine,
       CommandSubmitter submitter,
       BooleanSupplier isLeader,
       long intervalMillis) {
+    super(isLeader, intervalMillis);
     this.engine = engine;
     this.submitter = submitter;
-    this.isLeader = isLeader;
-    this.intervalMillis = intervalMillis;
   }
 
   @Override
-  public Future<?> start() {
-    timer = vertx.setPeriodic(intervalMillis, id -> round());
-    return Future.succeededFuture();
-  }
-
-  private void round() {
-    if (running || !isLeader.getAsBoolean()) {
-      return;
-    }
-    running = true;
-    vertx
+  protected Future<?> round() {
+    return vertx
         .executeBlocking(this::expiredEntries, false)
         .compose(
             expired -> {
@@ -60,13 +42,6 @@ public final class TtlReaperVerticle extends VerticleBase {
               }
               return Future.fromCompletionStage(
                   CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])));
-            })
-        .onComplete(
-            ar -> {
-              running = false;
-              if (ar.failed()) {
-                LOG.debug("TTL reaper round failed: {}", ar.cause().toString());
-              }
             });
   }
 
@@ -81,11 +56,5 @@ public final class TtlReaperVerticle extends VerticleBase {
       }
     }
     return out;
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.succeededFuture();
   }
 }

@@ -59,8 +59,13 @@ public final class BlobStore {
 
   /** Makes a blob written in place and forced to disk durable in its directory. Blocking. */
   void syncDirectory(NewBlob blob) throws IOException {
+    fsync(blob.path().getParent());
+  }
+
+  /** Forces a file or directory to disk when bodies are synced. */
+  private void fsync(Path p) throws IOException {
     if (sync) {
-      Directories.fsync(blob.path().getParent());
+      Directories.fsync(p);
     }
   }
 
@@ -75,16 +80,12 @@ public final class BlobStore {
 
   /** Forces the upload to disk and moves it into place; returns its blob id. Blocking. */
   String commit(Path upload) throws IOException {
-    if (sync) {
-      Directories.fsync(upload);
-    }
+    fsync(upload);
     String id = UUID.randomUUID().toString().replace("-", "");
     Path target = path(id);
     Files.createDirectories(target.getParent());
     Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
-    if (sync) {
-      Directories.fsync(target.getParent());
-    }
+    fsync(target.getParent());
     return id;
   }
 
@@ -116,9 +117,7 @@ public final class BlobStore {
     Path target = path(copy);
     Files.createDirectories(target.getParent());
     Files.createLink(target, path(id));
-    if (sync) {
-      Directories.fsync(target.getParent());
-    }
+    fsync(target.getParent());
     return copy;
   }
 

@@ -57,7 +57,7 @@ public final class S3RestRoutes {
       if (m == HttpMethod.GET) {
         return buckets.list(Caller.DEFAULT_TENANT).map(list -> reply(ctx, 200, bucketsJson(list)));
       }
-      throw notAllowed(req, "GET");
+      throw ApiError.methodNotAllowed(req, "GET");
     }
     String bucket = t.bucket();
     if (t.key() == null) {
@@ -85,7 +85,7 @@ public final class S3RestRoutes {
       if (m == HttpMethod.GET) {
         return list(ctx, bucket, query);
       }
-      throw notAllowed(req, "GET, PUT, DELETE");
+      throw ApiError.methodNotAllowed(req, "GET, PUT, DELETE");
     }
     String key = t.key();
     if (m == HttpMethod.PUT) {
@@ -99,7 +99,7 @@ public final class S3RestRoutes {
     if (m == HttpMethod.DELETE) {
       return objects.delete(req, bucket, key);
     }
-    throw notAllowed(req, "GET, HEAD, PUT, DELETE");
+    throw ApiError.methodNotAllowed(req, "GET, HEAD, PUT, DELETE");
   }
 
   /** The bucket of a PUT, created first when it does not exist yet. */
@@ -191,15 +191,6 @@ public final class S3RestRoutes {
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());
     return null;
-  }
-
-  private static ApiError notAllowed(HttpServerRequest req, String allow) {
-    return new ApiError(
-        405,
-        "method_not_allowed",
-        req.method() + " is not allowed on " + req.path(),
-        new JsonObject(),
-        Map.of("Allow", allow));
   }
 
   /** The S3 error as a REST error: same status, the code in snake case (NoSuchKey: no_such_key). */

@@ -2,8 +2,8 @@ package io.minikv.s3;
 
 import io.minikv.kv.BucketService;
 import io.minikv.kv.Keyspace;
+import io.minikv.kv.PeriodicLeaderVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -15,17 +15,13 @@ import org.slf4j.LoggerFactory;
  * the same replicated AbortUpload command as a client's abort, and deletes their parts' bodies. A
  * round walks every upload with a cursor, a page at a time.
  */
-public final class UploadReaperVerticle extends VerticleBase {
+public final class UploadReaperVerticle extends PeriodicLeaderVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(UploadReaperVerticle.class);
   private static final int PAGE = 500;
 
   private final BucketService buckets;
   private final BlobStore blobs;
-  private final BooleanSupplier isLeader;
   private final long expiryMillis;
-  private final long intervalMillis;
-  private long timer;
-  private boolean running;
 
   public UploadReaperVerticle(
       BucketService buckets,
@@ -33,32 +29,19 @@ public final class UploadReaperVerticle extends VerticleBase {
       BooleanSupplier isLeader,
       long expiryMillis,
       long intervalMillis) {
+    super(isLeader, intervalMillis);
     this.buckets = buckets;
     this.blobs = blobs;
-    this.isLeader = isLeader;
     this.expiryMillis = expiryMillis;
-    this.intervalMillis = intervalMillis;
   }
 
   @Override
-  public Future<?> start() {
-    timer = vertx.setPeriodic(intervalMillis, id -> round());
-    return Future.succeededFuture();
-  }
-
-  private void round() {
-    if (running || !isLeader.getAsBoolean()) {
-      return;
-    }
-    running = true;
-    page(null, System.currentTimeMillis() - expiryMillis)
-        .onComplete(
-            ar -> {
-              running = false;
-              if (ar.failed()) {
-                LOG.debug("upload reaper round failed: {}", ar.cause().toString());
-              } else if (ar.result() > 0) {
-                LOG.info("aborted {} expired multipart uploads", ar.result());
+  protected Future<?> round() {
+    return page(null, System.currentTimeMillis() - expiryMillis)
+        .onSuccess(
+            aborted -> {
+              if (aborted > 0) {
+                LOG.info("aborted {} expired multipart uploads", aborted);
               }
             });
   }
@@ -103,11 +86,5 @@ public final class UploadReaperVerticle extends VerticleBase {
                       return w.exists();
                     },
                     false));
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.succeededFuture();
   }
 }
