@@ -36,6 +36,10 @@ public final class ClusterMembership {
     hz.setClusterName(clusterName);
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // The members are listed explicitly, so the default 5 s (up to 20 s) of waiting for more
+    // join requests before forming the cluster only delays every start and restart.
+    hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+    hz.setProperty("hazelcast.max.wait.seconds.before.join", "3");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(port).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).setInterfaces(List.of(host));

@@ -154,6 +154,9 @@ public final class RaftNode implements AutoCloseable {
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(twice.getSize() + (2 << 20)));
     // sync = false acknowledges before the log is forced to disk (Ratis' unsafe flush).
     RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, !s.sync());
+    // Ratis otherwise appends a commit-index entry after every commit, doubling the entries each
+    // write replicates and fsyncs; a restarted node learns the commit index from its leader.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
     return p;
   }

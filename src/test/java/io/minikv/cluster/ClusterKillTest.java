@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -64,7 +65,8 @@ class ClusterKillTest {
     pb.environment().put("NODE_CLASSPATH", System.getProperty("java.class.path"));
     pb.environment().put("CLUSTER_DIR", dir.resolve("data").toString());
     pb.environment().put("PORT_OFFSET", Integer.toString(offset));
-    pb.environment().put("JAVA_OPTS", "-Xmx256m");
+    // C1 only: these short-lived node JVMs start ~40 % faster and the test is about durability.
+    pb.environment().put("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1");
     return pb.start();
   }
 
@@ -85,14 +87,18 @@ class ClusterKillTest {
     return Long.parseLong(Files.readString(dir.resolve("data/node-" + node + ".pid")).trim());
   }
 
+  // Four process starts (each a JVM, Hazelcast join and Raft replay) dominate: ~100 s here.
   @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void acknowledgedKeysSurviveKillingEachNodeInTurn() throws Exception {
+    long t0 = System.currentTimeMillis();
     int offset = freeOffset();
     Http[] http = new Http[NODES + 1];
     for (int i = 1; i <= NODES; i++) {
       http[i] = new Http("http://127.0.0.1:" + (8080 + i + offset));
     }
     run(offset, "start", Integer.toString(NODES));
+    System.out.println("cluster started after " + (System.currentTimeMillis() - t0) + " ms");
     Map<String, String> acked = new ConcurrentHashMap<>();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger down = new AtomicInteger();
@@ -132,8 +138,17 @@ class ClusterKillTest {
         down.set(victim);
         ProcessHandle.of(pid(victim)).ifPresent(ProcessHandle::destroyForcibly);
         Thread.sleep(500);
+        long restart = System.currentTimeMillis();
         run(offset, "node", Integer.toString(victim), Integer.toString(NODES));
         down.set(0);
+        System.out.println(
+            "node-"
+                + victim
+                + " killed at "
+                + target
+                + " acknowledged keys, ready again after "
+                + (System.currentTimeMillis() - restart)
+                + " ms");
       }
       while (acked.size() < 5000) {
         Thread.sleep(50);
