@@ -1,6 +1,5 @@
 package io.minikv;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.minikv.admin.ClusterView;
 import io.minikv.api.ApiError;
@@ -13,11 +12,14 @@ import io.minikv.cluster.ClusterMembership;
 import io.minikv.cluster.NodeInfo;
 import io.minikv.config.Config;
 import io.minikv.kv.BucketService;
+import io.minikv.kv.KvGroups;
 import io.minikv.kv.KvLimits;
 import io.minikv.kv.KvService;
 import io.minikv.kv.TtlReaperVerticle;
 import io.minikv.metrics.Metrics;
 import io.minikv.raft.GroupIdentity;
+import io.minikv.raft.GroupLayout;
+import io.minikv.raft.GroupReplica;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
 import io.minikv.s3.BlobStore;
@@ -38,14 +40,17 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +63,6 @@ public final class Node implements AutoCloseable {
 
   private final Config config;
   private final Vertx vertx;
-  private final StorageEngine engine;
   private final RaftNode raft;
   private final int httpPort;
   private final int s3Port;
@@ -68,14 +72,12 @@ public final class Node implements AutoCloseable {
   private Node(
       Config config,
       Vertx vertx,
-      StorageEngine engine,
       RaftNode raft,
       int httpPort,
       int s3Port,
       RootCredentials root) {
     this.config = config;
     this.vertx = vertx;
-    this.engine = engine;
     this.raft = raft;
     this.httpPort = httpPort;
     this.s3Port = s3Port;
@@ -110,16 +112,9 @@ public final class Node implements AutoCloseable {
                 builder,
                 ClusterMembership.clusterManager(
                     CLUSTER_NAME, host, config.get(Config.CLUSTER_PORT), members));
-    StorageEngine engine = null;
     RaftNode raft = null;
     try {
-      engine = StorageEngines.open(config.get(Config.STORAGE_ENGINE), dataDir.resolve("engine"));
-      StorageEngine e = engine;
-      Gauge.builder("minikv_engine_bytes", e, StorageEngine::approximateSizeBytes)
-          .description("Approximate bytes used by the storage engine")
-          .baseUnit("bytes")
-          .tag("engine", e.name())
-          .register(registry);
+      String engineName = config.get(Config.STORAGE_ENGINE);
       int raftPort = freeIfZero(config.get(Config.RAFT_PORT), host);
       int httpPort = freeIfZero(config.get(Config.HTTP_PORT), host);
       int s3Port = freeIfZero(config.get(Config.S3_PORT), host);
@@ -137,10 +132,29 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_BATCH_MAX_BYTES),
               config.get(Config.RAFT_MAX_INFLIGHT));
       if (members.isEmpty()) {
-        raft = RaftNode.start(settings, engine, registry);
+        raft =
+            RaftNode.start(
+                settings, registry, () -> StorageEngines.open(engineName, dataDir.resolve("engine")));
       } else {
-        raft = startClustered(vertx, config, settings, engine, registry, httpPort, s3Port);
+        // One engine per hosted group, so that a group's snapshot is its engine's checkpoint.
+        raft =
+            startClustered(
+                vertx,
+                config,
+                settings,
+                registry,
+                httpPort,
+                s3Port,
+                gid ->
+                    StorageEngines.open(
+                        engineName, dataDir.resolve("engines").resolve(gid.toString())));
       }
+      List<KvGroups.Group> groups = new ArrayList<>();
+      for (GroupReplica g : raft.groups()) {
+        groups.add(new KvGroups.Group(g.id(), g.engine(), g.bridge()));
+      }
+      // Buckets and object records live in the first group (S3 is single-node only for now).
+      GroupReplica home = raft.groups().get(0);
       KvLimits limits =
           new KvLimits(
               config.get(Config.LIMITS_MAX_KEY_BYTES).intValue(),
@@ -149,10 +163,10 @@ public final class Node implements AutoCloseable {
               config.get(Config.LIMITS_MAX_SCAN_LIMIT),
               config.get(Config.LIMITS_DEFAULT_SCAN_LIMIT),
               config.get(Config.LIMITS_MAX_TXN_OPS));
-      KvService kv = new KvService(vertx, engine, raft.bridge(), limits);
+      KvService kv = new KvService(vertx, new KvGroups(groups), limits);
       RaftNode r = raft;
       Authenticator authenticator = new RootBasicAuthenticator(root);
-      BucketService buckets = new BucketService(vertx, engine, raft.bridge());
+      BucketService buckets = new BucketService(vertx, home.engine(), home.bridge());
       RootCredentials rootKeys = root;
       BlobStore blobs = new BlobStore(dataDir.resolve("blobs"), config.get(Config.RAFT_SYNC));
       S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
@@ -175,7 +189,7 @@ public final class Node implements AutoCloseable {
               config.get(Config.AUTH_ENABLED),
               config.get(Config.METRICS_ANONYMOUS),
               registry,
-              () -> r.isReady() ? null : "the Raft group has no leader yet",
+              () -> r.isReady() ? null : "a Raft data group has no leader yet",
               config.get(Config.LIMITS_MAX_REQUEST_BYTES),
               host,
               httpPort,
@@ -187,7 +201,7 @@ public final class Node implements AutoCloseable {
           .deployVerticle(
               () -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
-      sweepWhenReady(vertx, r, buckets, blobs, System.currentTimeMillis());
+      sweepWhenReady(vertx, home, buckets, blobs, System.currentTimeMillis());
       S3Services s3 =
           new S3Services(
               buckets,
@@ -206,31 +220,30 @@ public final class Node implements AutoCloseable {
           .deployVerticle(
               () -> new S3GatewayVerticle(s3), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
-      vertx
-          .deployVerticle(
-              new TtlReaperVerticle(
-                  e,
-                  raft.bridge(),
-                  r::isLeaderReady,
-                  config.get(Config.TTL_REAPER_INTERVAL).toMillis()),
-              new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-          .await(30, TimeUnit.SECONDS);
+      for (GroupReplica g : raft.groups()) {
+        vertx
+            .deployVerticle(
+                new TtlReaperVerticle(
+                    g.engine(),
+                    g.bridge(),
+                    g::isLeaderReady,
+                    config.get(Config.TTL_REAPER_INTERVAL).toMillis()),
+                new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+            .await(30, TimeUnit.SECONDS);
+      }
       vertx
           .deployVerticle(
               new UploadReaperVerticle(
                   buckets,
                   blobs,
-                  r::isLeaderReady,
+                  home::isLeaderReady,
                   config.get(Config.S3_UPLOAD_EXPIRY).toMillis(),
                   config.get(Config.S3_UPLOAD_REAPER_INTERVAL).toMillis()))
           .await(30, TimeUnit.SECONDS);
-      return new Node(config, vertx, engine, raft, httpPort, s3.port(), root);
+      return new Node(config, vertx, raft, httpPort, s3.port(), root);
     } catch (Exception | Error e) {
       if (raft != null) {
         raft.close();
-      }
-      if (engine != null) {
-        engine.close();
       }
       vertx.close();
       throw e;
@@ -239,7 +252,7 @@ public final class Node implements AutoCloseable {
 
   /** Once the group is ready, removes blob files a crash left unreferenced (see BlobSweeper). */
   private static void sweepWhenReady(
-      Vertx vertx, RaftNode raft, BucketService buckets, BlobStore blobs, long startMillis) {
+      Vertx vertx, GroupReplica raft, BucketService buckets, BlobStore blobs, long startMillis) {
     vertx.setPeriodic(
         100,
         id -> {
@@ -287,24 +300,24 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Joins the cluster: publishes this node, and for a new node waits for the bootstrap members; all
-   * of them are the voters of the data group (a restarted node recovers them from its log).
+   * Joins the cluster: publishes this node; a new node waits for the bootstrap members and plans
+   * the data groups over them (see GroupLayout), a restarted node reuses its persisted layout (the
+   * groups' configuration itself is recovered from their Raft logs).
    */
   private static RaftNode startClustered(
       Vertx vertx,
       Config config,
       RaftSettings settings,
-      StorageEngine engine,
       PrometheusMeterRegistry registry,
       int httpPort,
-      int s3Port)
+      int s3Port,
+      Function<UUID, StorageEngine> engines)
       throws Exception {
-    UUID groupId =
-        UUID.nameUUIDFromBytes(
-            ("minikv/" + CLUSTER_NAME + "/data/0").getBytes(StandardCharsets.UTF_8));
+    UUID firstGroup = GroupLayout.groupId(CLUSTER_NAME, 0);
     boolean existing = Files.exists(settings.dir().resolve(GroupIdentity.FILE));
-    GroupIdentity identity = GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId(), groupId);
-    if (!identity.groupId().equals(groupId)) {
+    GroupIdentity identity =
+        GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId(), firstGroup);
+    if (!identity.groupId().equals(firstGroup)) {
       throw new IllegalStateException(
           "the data directory belongs to a single-node group; a cluster node needs a new one");
     }
@@ -324,17 +337,42 @@ public final class Node implements AutoCloseable {
     List<NodeInfo> nodes =
         ClusterMembership.publishAndAwait(
             vertx, self, existing ? 1 : expect, config.get(Config.CLUSTER_JOIN_TIMEOUT));
-    Map<String, String> peers = new LinkedHashMap<>();
-    for (NodeInfo n : nodes.subList(0, Math.min(expect, nodes.size()))) {
-      peers.put(n.nodeId(), n.raftAddress());
+    GroupLayout layout = GroupLayout.load(settings.dir());
+    if (layout == null && existing) {
+      // Formed by a version with one data group: its configuration is in its log.
+      layout = new GroupLayout(List.of(RaftGroup.valueOf(RaftGroupId.valueOf(firstGroup))));
     }
-    if (!existing && !peers.containsKey(identity.nodeId())) {
-      throw new IllegalStateException(
-          "the cluster already has its "
-              + expect
-              + " voters; adding a node to a formed cluster is not built yet");
+    if (layout == null) {
+      Map<String, String> peers = new LinkedHashMap<>();
+      for (NodeInfo n : nodes.subList(0, Math.min(expect, nodes.size()))) {
+        peers.put(n.nodeId(), n.raftAddress());
+      }
+      if (!peers.containsKey(identity.nodeId())) {
+        throw new IllegalStateException(
+            "the cluster already has its "
+                + expect
+                + " voters; adding a node to a formed cluster is not built yet");
+      }
+      int groups = config.get(Config.CLUSTER_DATA_GROUPS);
+      layout =
+          GroupLayout.plan(
+              CLUSTER_NAME,
+              peers,
+              groups == 0 ? peers.size() : groups,
+              config.get(Config.CLUSTER_REPLICATION_FACTOR));
+      if (!layout.hostsAll(identity.nodeId())) {
+        throw new IllegalStateException(
+            "with "
+                + peers.size()
+                + " bootstrap nodes and [cluster] replication_factor = "
+                + config.get(Config.CLUSTER_REPLICATION_FACTOR)
+                + " some nodes would not hold every data group, and serving a group from a node"
+                + " outside it is not built yet: set replication_factor to at least "
+                + peers.size());
+      }
+      layout.store(settings.dir());
     }
-    return RaftNode.start(settings, engine, registry, identity, peers);
+    return RaftNode.start(settings, registry, identity, layout, engines);
   }
 
   private static int freeIfZero(int port, String host) {
@@ -360,9 +398,9 @@ public final class Node implements AutoCloseable {
     return root;
   }
 
-  /** The node's storage engine (tests inspect it directly). */
+  /** The engine of the node's first data group (tests inspect it directly). */
   public StorageEngine engine() {
-    return engine;
+    return raft.groups().get(0).engine();
   }
 
   public RaftNode raft() {
@@ -373,7 +411,7 @@ public final class Node implements AutoCloseable {
     return config;
   }
 
-  /** True when the node's group has a leader ready to serve. */
+  /** True when every data group of the node has a leader ready to serve. */
   public boolean isReady() {
     return raft.isReady();
   }
@@ -397,7 +435,6 @@ public final class Node implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("closing Raft: {}", e.toString());
     }
-    engine.close();
     LOG.info("node stopped");
   }
 }

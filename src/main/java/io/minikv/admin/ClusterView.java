@@ -1,7 +1,9 @@
 package io.minikv.admin;
 
 import io.minikv.cluster.NodeInfo;
+import io.minikv.kv.KvGroups;
 import io.minikv.kv.VShards;
+import io.minikv.raft.GroupReplica;
 import io.minikv.raft.GroupStatus;
 import io.minikv.raft.RaftNode;
 import io.vertx.core.Future;
@@ -44,37 +46,37 @@ public final class ClusterView {
               .put("region", n.region())
               .put("zone", n.zone()));
     }
-    GroupStatus g = raft.status();
-    JsonArray members = new JsonArray();
-    for (GroupStatus.Member m : g.members()) {
-      members.add(new JsonObject().put("id", m.id()).put("address", m.address()));
+    JsonArray groups = new JsonArray();
+    JsonArray ranges = new JsonArray();
+    List<GroupReplica> hosted = raft.groups();
+    for (int i = 0; i < hosted.size(); i++) {
+      GroupStatus g = hosted.get(i).status();
+      JsonArray members = new JsonArray();
+      for (GroupStatus.Member m : g.members()) {
+        members.add(new JsonObject().put("id", m.id()).put("address", m.address()));
+      }
+      groups.add(
+          new JsonObject()
+              .put("id", g.groupId())
+              .put("members", members)
+              .put("leader", g.leaderId())
+              .put("term", g.term())
+              .put("role", g.role())
+              .put("commit_index", g.commitIndex())
+              .put("applied_index", g.appliedIndex())
+              .put("lag", g.lag()));
+      ranges.add(
+          new JsonObject()
+              .put("from", KvGroups.firstVShard(i, hosted.size()))
+              .put("to", KvGroups.firstVShard(i + 1, hosted.size()) - 1)
+              .put("group", g.groupId()));
     }
-    JsonObject group =
-        new JsonObject()
-            .put("id", g.groupId())
-            .put("members", members)
-            .put("leader", g.leaderId())
-            .put("term", g.term())
-            .put("role", g.role())
-            .put("commit_index", g.commitIndex())
-            .put("applied_index", g.appliedIndex())
-            .put("lag", g.lag());
-    JsonObject vshards =
-        new JsonObject()
-            .put("count", VShards.COUNT)
-            .put(
-                "ranges",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("from", 0)
-                            .put("to", VShards.COUNT - 1)
-                            .put("group", g.groupId())));
+    JsonObject vshards = new JsonObject().put("count", VShards.COUNT).put("ranges", ranges);
     return new JsonObject()
         .put("mode", clustered ? "cluster" : "single")
         .put("node", nodeId)
         .put("nodes", nodeList)
-        .put("groups", new JsonArray().add(group))
+        .put("groups", groups)
         .put("vshards", vshards);
   }
 }

@@ -41,6 +41,14 @@ final class ErrorTable {
     if (e instanceof KvException.InvalidArgument) {
       return new ApiError(400, "invalid_argument", e.getMessage());
     }
+    if (e instanceof KvException.CrossGroup) {
+      return new ApiError(
+          501,
+          "not_implemented",
+          e.getMessage(),
+          new JsonObject().put("feature", "cross_group_transactions"),
+          Map.of());
+    }
     if (e instanceof KvException.LimitExceeded le) {
       return switch (le.limit()) {
         case KEY_SIZE -> new ApiError(413, "key_too_large", e.getMessage());

@@ -157,6 +157,25 @@ public final class Config {
           "0 (the number of members) to 5",
           "Nodes that must have joined before a new cluster forms its data group; all of them"
               + " become its voters");
+  public static final ConfigKey<Integer> CLUSTER_DATA_GROUPS =
+      key(
+          "cluster",
+          "data_groups",
+          ValueType.INT,
+          0,
+          v -> v >= 0 && v <= 256,
+          "0 (the number of bootstrap nodes) to 256",
+          "Raft data groups a new cluster spreads the 256 vshards over (contiguous ranges); each"
+              + " bootstrap node leads one when there are as many groups as nodes");
+  public static final ConfigKey<Integer> CLUSTER_REPLICATION_FACTOR =
+      key(
+          "cluster",
+          "replication_factor",
+          ValueType.INT,
+          3,
+          v -> v >= 1 && v <= 7,
+          "1 to 7",
+          "Voters of each data group (capped at the number of bootstrap nodes)");
   public static final ConfigKey<String> CLUSTER_REGION =
       key(
           "cluster",

@@ -66,4 +66,13 @@ public abstract class KvException extends RuntimeException {
     REQUEST_SIZE,
     TXN_OPERATIONS
   }
+
+  /** An operation over several data groups that needs two-phase commit, not built yet. */
+  public static final class CrossGroup extends KvException {
+    private static final long serialVersionUID = 1L;
+
+    public CrossGroup(String message) {
+      super(message);
+    }
+  }
 }

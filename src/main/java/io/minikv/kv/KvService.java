@@ -16,19 +16,18 @@ import java.util.function.Supplier;
 
 /**
  * The KV operations every adapter (REST, gRPC) calls: validates against the limits, builds commands
- * for the Raft group and reads the engine after a ReadIndex barrier when linearizable. Engine reads
- * run on worker threads, never on an event loop.
+ * for the data group that owns each key and reads that group's replica after a ReadIndex barrier
+ * when linearizable. A scan over several groups merges their ordered pages. Engine reads run on
+ * worker threads, never on an event loop.
  */
 public final class KvService {
   private final Vertx vertx;
-  private final StorageEngine engine;
-  private final CommandSubmitter submitter;
+  private final KvGroups groups;
   private final KvLimits limits;
 
-  public KvService(Vertx vertx, StorageEngine engine, CommandSubmitter submitter, KvLimits limits) {
+  public KvService(Vertx vertx, KvGroups groups, KvLimits limits) {
     this.vertx = vertx;
-    this.engine = engine;
-    this.submitter = submitter;
+    this.groups = groups;
     this.limits = limits;
   }
 
@@ -48,7 +47,7 @@ public final class KvService {
     checkValue(key, value);
     checkTtl(ttlMillis);
     Command.Put command = new Command.Put(tenant, key, value, contentType, ttlMillis, precondition);
-    return submit(command)
+    return submit(groups.ofKey(tenant, key), command)
         .map(
             r -> {
               if (r instanceof CommandResult.PreconditionFailed f) {
@@ -62,7 +61,7 @@ public final class KvService {
   /** Deletes {@code key}; fails with {@link KvException.KeyNotFound} when it does not exist. */
   public Future<CommandResult.Delete> delete(String tenant, byte[] key, Precondition precondition) {
     checkKey(key);
-    return submit(new Command.Delete(tenant, key, precondition))
+    return submit(groups.ofKey(tenant, key), new Command.Delete(tenant, key, precondition))
         .map(
             r -> {
               if (r instanceof CommandResult.PreconditionFailed f) {
@@ -77,24 +76,81 @@ public final class KvService {
             });
   }
 
-  /** Deletes every key in {@code [start, end)}; a null end is open. */
+  /**
+   * Deletes every key in {@code [start, end)}; a null end is open. Atomic within each data group
+   * (the range is deleted in every group, each in one entry); the result sums the deletions.
+   */
   public Future<CommandResult.Delete> deleteRange(String tenant, byte[] start, byte[] end) {
-    return submit(new Command.DeleteRange(tenant, start, end)).map(r -> (CommandResult.Delete) r);
+    List<Future<CommandResult>> parts = new ArrayList<>();
+    for (KvGroups.Group g : groups.all()) {
+      parts.add(submit(g, new Command.DeleteRange(tenant, start, end)));
+    }
+    return Future.all(parts)
+        .map(
+            all -> {
+              long revision = 0;
+              long deleted = 0;
+              for (int i = 0; i < all.size(); i++) {
+                CommandResult.Delete d = all.resultAt(i);
+                revision = Math.max(revision, d.revision());
+                deleted += d.deleted();
+              }
+              return new CommandResult.Delete(revision, deleted);
+            });
   }
 
-  /** Runs an etcd-style transaction atomically. */
+  /** Runs an etcd-style transaction atomically; its keys must all belong to one data group. */
   public Future<CommandResult.Txn> txn(Command.Txn txn) {
     checkTxn(txn);
-    return submit(txn).map(r -> (CommandResult.Txn) r);
+    return submit(groupOf(txn), txn).map(r -> (CommandResult.Txn) r);
+  }
+
+  /**
+   * The one group every key of {@code txn} belongs to. A range operation covers every group. Until
+   * two-phase commit is built, a transaction over several groups is refused, never half-applied.
+   */
+  private KvGroups.Group groupOf(Command.Txn txn) {
+    if (groups.size() == 1) {
+      return groups.get(0);
+    }
+    java.util.TreeSet<Integer> touched = new java.util.TreeSet<>();
+    for (Compare c : txn.compares()) {
+      touched.add(groups.indexOfKey(txn.tenant(), c.key()));
+    }
+    List<TxnOp> ops = new ArrayList<>(txn.success());
+    ops.addAll(txn.failure());
+    for (TxnOp op : ops) {
+      boolean ranged =
+          (op instanceof TxnOp.Range r && r.end() != null)
+              || (op instanceof TxnOp.Delete d && d.end() != null);
+      if (ranged) {
+        throw new KvException.CrossGroup(
+            "a transaction with a range operation spans all "
+                + groups.size()
+                + " data groups; transactions across data groups (two-phase commit) are not"
+                + " built yet");
+      }
+      touched.add(groups.indexOfKey(txn.tenant(), op.key()));
+    }
+    if (touched.size() > 1) {
+      throw new KvException.CrossGroup(
+          "the transaction's keys belong to "
+              + touched.size()
+              + " data groups; transactions across data groups (two-phase commit) are not built"
+              + " yet");
+    }
+    return groups.get(touched.isEmpty() ? 0 : touched.first());
   }
 
   /** Reads {@code key}; fails with {@link KvException.KeyNotFound} when absent or expired. */
   public Future<KeyEntry> get(String tenant, byte[] key, Consistency consistency) {
     checkKey(key);
+    KvGroups.Group group = groups.ofKey(tenant, key);
     return read(
+        group,
         consistency,
         () -> {
-          byte[] raw = engine.get(Keyspace.kvKey(tenant, key));
+          byte[] raw = group.engine().get(Keyspace.kvKey(tenant, key));
           KeyRecord record = raw == null ? null : KeyRecord.decode(raw);
           if (record == null || !record.liveAt(System.currentTimeMillis())) {
             throw new KvException.KeyNotFound(KeyDisplay.of(key));
@@ -109,10 +165,53 @@ public final class KvService {
       throw new KvException.InvalidArgument(
           "limit must be between 1 and " + limits.maxScanLimit() + ", got " + request.limit());
     }
-    return read(consistency, () -> scanNow(tenant, request));
+    if (groups.size() == 1) {
+      KvGroups.Group g = groups.get(0);
+      return read(g, consistency, () -> scanNow(g.engine(), tenant, request));
+    }
+    List<Future<ScanResult>> parts = new ArrayList<>();
+    for (KvGroups.Group g : groups.all()) {
+      parts.add(read(g, consistency, () -> scanNow(g.engine(), tenant, request)));
+    }
+    return Future.all(parts)
+        .map(
+            all -> {
+              List<ScanResult> pages = new ArrayList<>();
+              for (int i = 0; i < all.size(); i++) {
+                pages.add(all.resultAt(i));
+              }
+              return merge(request, pages);
+            });
   }
 
-  private ScanResult scanNow(String tenant, ScanRequest request) {
+  /**
+   * Merges per-group pages of one scan: each holds its group's first {@code limit} matches in scan
+   * order, so the first {@code limit} of their union in scan order are the scan's first page.
+   */
+  static ScanResult merge(ScanRequest request, List<ScanResult> pages) {
+    if (request.countOnly()) {
+      long count = 0;
+      for (ScanResult p : pages) {
+        count += p.count();
+      }
+      return new ScanResult(List.of(), count, false);
+    }
+    List<KeyEntry> all = new ArrayList<>();
+    boolean more = false;
+    for (ScanResult p : pages) {
+      all.addAll(p.entries());
+      more |= p.more();
+    }
+    java.util.Comparator<KeyEntry> order = (a, b) -> Bytes.compare(a.key(), b.key());
+    all.sort(request.reverse() ? order.reversed() : order);
+    if (all.size() > request.limit()) {
+      more = true;
+      all = new ArrayList<>(all.subList(0, request.limit()));
+    }
+    return new ScanResult(all, all.size(), more);
+  }
+
+  private ScanResult scanNow(StorageEngine engine, String tenant, ScanRequest request) {
     byte[] prefix = Keyspace.kvPrefix(tenant);
     byte[] from = Keyspace.kvKey(tenant, request.start() == null ? new byte[0] : request.start());
     byte[] to =
@@ -153,12 +252,12 @@ public final class KvService {
     return new ScanResult(entries, request.countOnly() ? count : entries.size(), more);
   }
 
-  private <T> Future<T> read(Consistency consistency, Supplier<T> reader) {
+  private <T> Future<T> read(KvGroups.Group group, Consistency consistency, Supplier<T> reader) {
     Context ctx = vertx.getOrCreateContext();
     if (consistency == Consistency.SERIALIZABLE) {
       return vertx.executeBlocking(reader::get, false);
     }
-    CompletableFuture<Void> barrier = submitter.readBarrier();
+    CompletableFuture<Void> barrier = group.submitter().readBarrier();
     if (barrier.isDone() && !barrier.isCompletedExceptionally()) {
       return vertx.executeBlocking(reader::get, false);
     }
@@ -166,8 +265,9 @@ public final class KvService {
         .compose(v -> vertx.executeBlocking(reader::get, false));
   }
 
-  private Future<CommandResult> submit(Command command) {
-    return Future.fromCompletionStage(submitter.submit(command), vertx.getOrCreateContext());
+  private Future<CommandResult> submit(KvGroups.Group group, Command command) {
+    return Future.fromCompletionStage(
+        group.submitter().submit(command), vertx.getOrCreateContext());
   }
 
   private void checkKey(byte[] key) {

@@ -9,115 +9,156 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
-import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One node's Raft server hosting its data group, with the bridge that submits to it. */
+/**
+ * One node's Raft server and the data groups it hosts (in vshard-map order), each with its own
+ * engine, applier and bridge.
+ */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
   private final RaftServer server;
-  private final RaftGroupId groupId;
   private final GroupIdentity identity;
-  private final KvApplier applier;
-  private final RatisBridge bridge;
+  private final List<GroupReplica> groups;
+  private final Map<RaftGroupId, Store> stores;
   private final Path dir;
+
+  /** What the state machine registry opened for a group: engine, applier, state machine. */
+  private record Store(StorageEngine engine, KvApplier applier, KvStateMachine stateMachine) {}
 
   private RaftNode(
       RaftServer server,
-      RaftGroupId groupId,
       GroupIdentity identity,
-      KvApplier applier,
-      RatisBridge bridge,
+      List<GroupReplica> groups,
+      Map<RaftGroupId, Store> stores,
       Path dir) {
     this.server = server;
-    this.groupId = groupId;
     this.identity = identity;
-    this.applier = applier;
-    this.bridge = bridge;
+    this.groups = groups;
+    this.stores = stores;
     this.dir = dir;
   }
 
-  /** Starts the Raft server for a single-node group over {@code engine}. */
-  public static RaftNode start(RaftSettings s, StorageEngine engine, MeterRegistry registry)
+  /** Starts the Raft server of a single node: one group, this node its only voter. */
+  public static RaftNode start(
+      RaftSettings s, MeterRegistry registry, java.util.function.Supplier<StorageEngine> engine)
       throws IOException {
     GroupIdentity identity = GroupIdentity.loadOrCreate(s.dir(), s.nodeId());
-    return start(
-        s, engine, registry, identity, Map.of(identity.nodeId(), s.host() + ":" + s.port()));
+    RaftGroup group =
+        RaftGroup.valueOf(
+            RaftGroupId.valueOf(identity.groupId()),
+            GroupLayout.peer(identity.nodeId(), s.host() + ":" + s.port(), 0));
+    return start(s, registry, identity, new GroupLayout(List.of(group)), gid -> engine.get());
   }
 
   /**
-   * Starts the Raft server for the group of {@code identity}, whose voters are {@code peers} (node
-   * id to Raft address) when the group is new; a restarted node recovers its group's configuration
-   * from its log instead.
+   * Starts this node's Raft server hosting the groups of {@code layout}: groups already in its
+   * storage are recovered (their configuration comes from their log), missing ones are created with
+   * the layout's voters. {@code engines} opens the engine of a group (by group id).
    */
   public static RaftNode start(
       RaftSettings s,
-      StorageEngine engine,
       MeterRegistry registry,
       GroupIdentity identity,
-      Map<String, String> peers)
+      GroupLayout layout,
+      Function<UUID, StorageEngine> engines)
       throws IOException {
-    List<RaftPeer> raftPeers = new ArrayList<>();
-    peers.forEach(
-        (id, address) ->
-            raftPeers.add(
-                RaftPeer.newBuilder().setId(RaftPeerId.valueOf(id)).setAddress(address).build()));
-    RaftPeer peer =
-        RaftPeer.newBuilder()
-            .setId(RaftPeerId.valueOf(identity.nodeId()))
-            .setAddress(s.host() + ":" + s.port())
-            .build();
-    RaftGroupId groupId = RaftGroupId.valueOf(identity.groupId());
-    RaftGroup group = RaftGroup.valueOf(groupId, raftPeers);
-    KvApplier applier = new KvApplier(engine);
-    KvStateMachine stateMachine = new KvStateMachine(engine, applier, registry);
-    boolean existing = Files.isDirectory(s.dir().resolve(identity.groupId().toString()));
+    Map<RaftGroupId, Store> stores = new ConcurrentHashMap<>();
+    StateMachine.Registry stateMachines =
+        gid ->
+            stores
+                .computeIfAbsent(
+                    gid,
+                    g -> {
+                      StorageEngine engine = engines.apply(g.getUuid());
+                      KvApplier applier = new KvApplier(engine);
+                      return new Store(
+                          engine, applier, new KvStateMachine(engine, applier, registry));
+                    })
+                .stateMachine();
+    RaftPeerId self = RaftPeerId.valueOf(identity.nodeId());
     RaftServer server =
         RaftServer.newBuilder()
-            .setServerId(peer.getId())
-            .setGroup(group)
+            .setServerId(self)
             .setProperties(properties(s))
-            .setStateMachine(stateMachine)
-            .setOption(
-                existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+            .setStateMachineRegistry(stateMachines)
+            .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
-    RatisBridge bridge =
-        new RatisBridge(
-            server,
-            groupId,
-            s.batchMaxCommands(),
-            s.batchMaxBytes(),
-            s.maxInflightEntries(),
-            registry);
-    RaftNode node = new RaftNode(server, groupId, identity, applier, bridge, s.dir());
-    node.registerMetrics(registry);
+    Set<RaftGroupId> existing = new HashSet<>();
+    server.getGroupIds().forEach(existing::add);
+    List<GroupReplica> groups = new ArrayList<>();
+    try {
+      for (RaftGroup group : layout.groups()) {
+        RaftGroupId gid = group.getGroupId();
+        if (!existing.contains(gid)) {
+          RaftClientReply reply =
+              server.groupManagement(
+                  GroupManagementRequest.newAdd(ClientId.randomId(), self, 1, group));
+          if (!reply.isSuccess()) {
+            throw new IOException("cannot create group " + gid + ": " + reply.getException());
+          }
+        }
+        Store store = stores.get(gid);
+        RatisBridge bridge =
+            new RatisBridge(
+                server,
+                gid,
+                s.batchMaxCommands(),
+                s.batchMaxBytes(),
+                s.maxInflightEntries(),
+                registry);
+        GroupReplica replica = new GroupReplica(server, gid, store.engine(), store.applier(), bridge);
+        replica.registerMetrics(registry);
+        groups.add(replica);
+        LOG.info(
+            "Raft peer {} hosts group {} ({} storage)",
+            identity.nodeId(),
+            gid.getUuid(),
+            existing.contains(gid) ? "recovered" : "new");
+      }
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    RaftNode node = new RaftNode(server, identity, List.copyOf(groups), stores, s.dir());
+    Gauge.builder("minikv_raft_log_bytes", node, RaftNode::logSizeBytes)
+        .description("Bytes of Raft log and snapshots on disk")
+        .baseUnit("bytes")
+        .register(registry);
     LOG.info(
-        "Raft peer {} started group {} on {}:{} ({} storage)",
+        "Raft peer {} started on {}:{} with {} group(s)",
         identity.nodeId(),
-        identity.groupId(),
         s.host(),
         s.port(),
-        existing ? "recovered" : "new");
+        groups.size());
     return node;
   }
 
@@ -161,102 +202,14 @@ public final class RaftNode implements AutoCloseable {
     return p;
   }
 
-  private void registerMetrics(MeterRegistry registry) {
-    String group = groupId.getUuid().toString();
-    Gauge.builder("minikv_raft_term", this, n -> n.info().getCurrentTerm())
-        .description("Current Raft term of the data group")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_leader", this, n -> n.info().isLeader() ? 1 : 0)
-        .description("1 when this node leads the data group")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_applied_index", this, n -> n.info().getLastAppliedIndex())
-        .description("Last Raft index applied to the engine")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_commit_index", this, n -> n.status().commitIndex())
-        .description("Last Raft index this node knows to be committed")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_apply_lag", this, n -> n.status().lag())
-        .description("Committed entries this node has not applied yet")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_log_bytes", this, RaftNode::logSizeBytes)
-        .description("Bytes of Raft log and snapshots on disk")
-        .baseUnit("bytes")
-        .register(registry);
+  /** The hosted data groups, in vshard-map order. */
+  public List<GroupReplica> groups() {
+    return groups;
   }
 
-  private DivisionInfo info() {
-    try {
-      return server.getDivision(groupId).getInfo();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** True when this node leads the group and the leader has committed an entry of its term. */
-  public boolean isLeaderReady() {
-    try {
-      DivisionInfo info = info();
-      return info.isLeader() && info.isLeaderReady();
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  /**
-   * True when the group has a leader this node knows: the leader once it is ready, a follower once
-   * it has heard from one (reads on a follower still go through a ReadIndex barrier).
-   */
+  /** True when every hosted group has a leader this node knows (see GroupReplica.isReady). */
   public boolean isReady() {
-    try {
-      DivisionInfo info = info();
-      return info.isLeader() ? info.isLeaderReady() : info.getLeaderId() != null;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  public long term() {
-    return info().getCurrentTerm();
-  }
-
-  /** The data group as this node sees it now. */
-  public GroupStatus status() {
-    try {
-      RaftServer.Division division = server.getDivision(groupId);
-      DivisionInfo info = division.getInfo();
-      List<GroupStatus.Member> members = new ArrayList<>();
-      for (RaftPeer p : division.getRaftConf().getCurrentPeers()) {
-        members.add(new GroupStatus.Member(p.getId().toString(), p.getAddress()));
-      }
-      members.sort(java.util.Comparator.comparing(GroupStatus.Member::id));
-      return new GroupStatus(
-          groupId.getUuid().toString(),
-          members,
-          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
-          info.getCurrentTerm(),
-          info.getCurrentRole().name().toLowerCase(java.util.Locale.ROOT),
-          division.getRaftLog().getLastCommittedIndex(),
-          info.getLastAppliedIndex());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  public long appliedIndex() {
-    return info().getLastAppliedIndex();
-  }
-
-  public RatisBridge bridge() {
-    return bridge;
-  }
-
-  public KvApplier applier() {
-    return applier;
+    return groups.stream().allMatch(GroupReplica::isReady);
   }
 
   public GroupIdentity identity() {
@@ -271,9 +224,18 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /** Closes the server, then each group's bridge and engine. */
   @Override
   public void close() throws IOException {
-    server.close();
-    bridge.close();
+    try {
+      server.close();
+    } finally {
+      for (GroupReplica g : groups) {
+        g.bridge().close();
+      }
+      for (Store store : stores.values()) {
+        store.engine().close();
+      }
+    }
   }
 }

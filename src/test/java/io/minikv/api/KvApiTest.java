@@ -535,7 +535,7 @@ class KvApiTest {
         text);
     assertTrue(text.contains("minikv_raft_commit_seconds_bucket"), "Raft commit latency");
     assertTrue(text.contains("minikv_raft_apply_seconds_bucket"), "Raft apply latency");
-    assertTrue(text.contains("minikv_engine_bytes{engine=\"rocksdb\"}"), "engine size");
+    assertTrue(text.contains("minikv_engine_bytes{engine=\"rocksdb\",group="), "engine size");
     assertTrue(text.contains("minikv_raft_log_bytes"), "log size");
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
     Path promtool = Path.of("/usr/bin/promtool");

@@ -160,9 +160,13 @@ class ClusterKillTest {
       }
     }
     try {
-      // A last write through every node, then each node's local (serializable) view is compared.
-      for (int i = 1; i <= NODES; i++) {
-        assertEquals(201, http[i].put("/kv/zz-fence-" + i, "x").statusCode());
+      // A last write through every node into every data group, then each node's local
+      // (serializable) view is compared once it holds them all.
+      int groups = Http.json(http[1].get("/admin/cluster")).getJsonArray("groups").size();
+      fences = fenceKeys(groups);
+      for (int f = 0; f < fences.size(); f++) {
+        assertEquals(201, http[1 + f * NODES / fences.size()].put("/kv/" + fences.get(f), "x")
+            .statusCode());
       }
       Map<String, String> reference = null;
       for (int i = 1; i <= NODES; i++) {
@@ -204,13 +208,30 @@ class ClusterKillTest {
     }
   }
 
-  private static boolean hasFences(Map<String, String> local) {
+  private List<String> fences = List.of();
+
+  /** For every node and every data group, one key in that group. */
+  private static List<String> fenceKeys(int groups) {
+    List<String> out = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
-      if (!local.containsKey("zz-fence-" + i)) {
-        return false;
+      for (int g = 0; g < groups; g++) {
+        for (int n = 0; n < 100_000; n++) {
+          String key = "zz-fence-" + i + "-" + g + "-" + n;
+          byte[] raw = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          if (io.minikv.kv.KvGroups.indexOf(io.minikv.kv.VShards.ofKv("default", raw), groups)
+              == g) {
+            out.add(key);
+            break;
+          }
+        }
       }
     }
-    return true;
+    assertEquals(NODES * groups, out.size(), "a fence key for every node and group");
+    return out;
+  }
+
+  private boolean hasFences(Map<String, String> local) {
+    return local.keySet().containsAll(fences);
   }
 
   /** Every key and value of the node, page by page. */

@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
- * N nodes in this JVM forming a cluster on loopback (Hazelcast discovery, one Raft data group):
+ * N nodes in this JVM forming a cluster on loopback (Hazelcast discovery, one Raft data group per node):
  * start them together, wait until every node is ready, stop and restart one.
  */
 public final class MiniCluster implements AutoCloseable {
@@ -127,10 +127,15 @@ public final class MiniCluster implements AutoCloseable {
     return new Http("http://127.0.0.1:" + nodes[i].httpPort());
   }
 
-  /** The index of the node that leads the data group, or -1. */
+  /** The index of the node that leads the first data group, or -1. */
   public int leader() {
+    return leader(0);
+  }
+
+  /** The index of the node that leads data group {@code group} (in map order), or -1. */
+  public int leader(int group) {
     for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null && nodes[i].raft().isLeaderReady()) {
+      if (nodes[i] != null && nodes[i].raft().groups().get(group).isLeaderReady()) {
         return i;
       }
     }

@@ -1,0 +1,55 @@
+package io.minikv.kv;
+
+import io.minikv.storage.StorageEngine;
+import java.util.List;
+
+/**
+ * The data groups the 256 vshards are spread over, in map order: group {@code i} of {@code n} holds
+ * the contiguous vshards {@code [i*256/n, (i+1)*256/n)}. For each group, this node's replica engine
+ * (read locally after a ReadIndex barrier) and the submitter that routes commands to its leader.
+ */
+public final class KvGroups {
+  /** One data group as the KV layer uses it. */
+  public record Group(String id, StorageEngine engine, CommandSubmitter submitter) {}
+
+  private final List<Group> groups;
+
+  public KvGroups(List<Group> groups) {
+    if (groups.isEmpty() || groups.size() > VShards.COUNT) {
+      throw new IllegalArgumentException(
+          "between 1 and " + VShards.COUNT + " groups, got " + groups.size());
+    }
+    this.groups = List.copyOf(groups);
+  }
+
+  public int size() {
+    return groups.size();
+  }
+
+  public List<Group> all() {
+    return groups;
+  }
+
+  public Group get(int index) {
+    return groups.get(index);
+  }
+
+  /** The index of the group holding {@code vshard} when there are {@code groups} groups. */
+  public static int indexOf(int vshard, int groups) {
+    return vshard * groups / VShards.COUNT;
+  }
+
+  /** The first vshard of group {@code index} of {@code groups}. */
+  public static int firstVShard(int index, int groups) {
+    return (index * VShards.COUNT + groups - 1) / groups;
+  }
+
+  /** The index of the group owning KV key {@code key} of {@code tenant}. */
+  public int indexOfKey(String tenant, byte[] key) {
+    return indexOf(VShards.ofKv(tenant, key), groups.size());
+  }
+
+  public Group ofKey(String tenant, byte[] key) {
+    return groups.get(indexOfKey(tenant, key));
+  }
+}

@@ -1,0 +1,122 @@
+package io.minikv.raft;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+
+/**
+ * The data groups a cluster forms at bootstrap, in vshard order: group i's voters are the
+ * replication-factor nodes that follow node i (nodes ordered by id), and node i has the highest
+ * priority in it, so that with as many groups as nodes each node leads one group (Ratis hands
+ * leadership back to the highest-priority voter once it has caught up). Persisted on every node so
+ * that a restart recreates a group it lost before its log was written.
+ */
+public record GroupLayout(List<RaftGroup> groups) {
+  public static final String FILE = "layout.properties";
+
+  /** The id of data group {@code index} of cluster {@code cluster}: the same on every node. */
+  public static UUID groupId(String cluster, int index) {
+    return UUID.nameUUIDFromBytes(
+        ("minikv/" + cluster + "/data/" + index).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@code groupCount} groups over {@code nodes} (node id to Raft address, in id order), each with
+   * {@code min(replicationFactor, nodes)} voters.
+   */
+  public static GroupLayout plan(
+      String cluster, Map<String, String> nodes, int groupCount, int replicationFactor) {
+    List<Map.Entry<String, String>> ordered = new ArrayList<>(nodes.entrySet());
+    int rf = Math.min(replicationFactor, ordered.size());
+    List<RaftGroup> groups = new ArrayList<>();
+    for (int g = 0; g < groupCount; g++) {
+      List<RaftPeer> peers = new ArrayList<>();
+      for (int j = 0; j < rf; j++) {
+        Map.Entry<String, String> n = ordered.get((g + j) % ordered.size());
+        peers.add(peer(n.getKey(), n.getValue(), j == 0 ? 1 : 0));
+      }
+      groups.add(RaftGroup.valueOf(RaftGroupId.valueOf(groupId(cluster, g)), peers));
+    }
+    return new GroupLayout(List.copyOf(groups));
+  }
+
+  static RaftPeer peer(String id, String address, int priority) {
+    return RaftPeer.newBuilder()
+        .setId(RaftPeerId.valueOf(id))
+        .setAddress(address)
+        .setPriority(priority)
+        .build();
+  }
+
+  /** True when {@code nodeId} is a voter of every group (this node can serve every vshard). */
+  public boolean hostsAll(String nodeId) {
+    RaftPeerId id = RaftPeerId.valueOf(nodeId);
+    return groups.stream().allMatch(g -> g.getPeer(id) != null);
+  }
+
+  /** The layout persisted in {@code dir}, or null when there is none. */
+  public static GroupLayout load(Path dir) throws IOException {
+    Path file = dir.resolve(FILE);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    int count = Integer.parseInt(p.getProperty("groups"));
+    List<RaftGroup> groups = new ArrayList<>();
+    for (int g = 0; g < count; g++) {
+      List<RaftPeer> peers = new ArrayList<>();
+      for (String spec : p.getProperty("group." + g + ".peers").split(",")) {
+        String[] f = spec.split("\\|");
+        peers.add(peer(f[0], f[1], Integer.parseInt(f[2])));
+      }
+      UUID id = UUID.fromString(p.getProperty("group." + g + ".id"));
+      groups.add(RaftGroup.valueOf(RaftGroupId.valueOf(id), peers));
+    }
+    return new GroupLayout(List.copyOf(groups));
+  }
+
+  /** Writes the layout to {@code dir} atomically and durably. */
+  public void store(Path dir) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("groups", Integer.toString(groups.size()));
+    for (int g = 0; g < groups.size(); g++) {
+      RaftGroup group = groups.get(g);
+      p.setProperty("group." + g + ".id", group.getGroupId().getUuid().toString());
+      List<String> specs = new ArrayList<>();
+      for (RaftPeer peer : group.getPeers()) {
+        specs.add(peer.getId() + "|" + peer.getAddress() + "|" + peer.getPriority());
+      }
+      p.setProperty("group." + g + ".peers", String.join(",", specs));
+    }
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(FILE + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      p.store(out, "minikv data groups formed at bootstrap; do not edit");
+    }
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.minikv.raft;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.minikv.kv.KvApplier;
+import io.minikv.storage.StorageEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * One data group as hosted on this node: its Raft division, the engine holding this replica's
+ * data, the applier and the bridge that submits commands to the group.
+ */
+public final class GroupReplica {
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final StorageEngine engine;
+  private final KvApplier applier;
+  private final RatisBridge bridge;
+
+  GroupReplica(
+      RaftServer server,
+      RaftGroupId groupId,
+      StorageEngine engine,
+      KvApplier applier,
+      RatisBridge bridge) {
+    this.server = server;
+    this.groupId = groupId;
+    this.engine = engine;
+    this.applier = applier;
+    this.bridge = bridge;
+  }
+
+  public String id() {
+    return groupId.getUuid().toString();
+  }
+
+  public StorageEngine engine() {
+    return engine;
+  }
+
+  public KvApplier applier() {
+    return applier;
+  }
+
+  public RatisBridge bridge() {
+    return bridge;
+  }
+
+  private DivisionInfo info() {
+    try {
+      return server.getDivision(groupId).getInfo();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** True when this node leads the group and the leader has committed an entry of its term. */
+  public boolean isLeaderReady() {
+    try {
+      DivisionInfo info = info();
+      return info.isLeader() && info.isLeaderReady();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * True when the group has a leader this node knows: the leader once it is ready, a follower once
+   * it has heard from one (reads on a follower still go through a ReadIndex barrier).
+   */
+  public boolean isReady() {
+    try {
+      DivisionInfo info = info();
+      return info.isLeader() ? info.isLeaderReady() : info.getLeaderId() != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  public long term() {
+    return info().getCurrentTerm();
+  }
+
+  public long appliedIndex() {
+    return info().getLastAppliedIndex();
+  }
+
+  /** The group as this node sees it now. */
+  public GroupStatus status() {
+    try {
+      RaftServer.Division division = server.getDivision(groupId);
+      DivisionInfo info = division.getInfo();
+      List<GroupStatus.Member> members = new ArrayList<>();
+      for (RaftPeer p : division.getRaftConf().getCurrentPeers()) {
+        members.add(new GroupStatus.Member(p.getId().toString(), p.getAddress()));
+      }
+      members.sort(java.util.Comparator.comparing(GroupStatus.Member::id));
+      return new GroupStatus(
+          id(),
+          members,
+          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
+          info.getCurrentTerm(),
+          info.getCurrentRole().name().toLowerCase(Locale.ROOT),
+          division.getRaftLog().getLastCommittedIndex(),
+          info.getLastAppliedIndex());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void registerMetrics(MeterRegistry registry) {
+    String group = id();
+    Gauge.builder("minikv_raft_term", this, GroupReplica::term)
+        .description("Current Raft term of the data group")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_leader", this, g -> g.info().isLeader() ? 1 : 0)
+        .description("1 when this node leads the data group")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_applied_index", this, GroupReplica::appliedIndex)
+        .description("Last Raft index applied to the engine")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_commit_index", this, g -> g.status().commitIndex())
+        .description("Last Raft index this node knows to be committed")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_raft_apply_lag", this, g -> g.status().lag())
+        .description("Committed entries this node has not applied yet")
+        .tag("group", group)
+        .register(registry);
+    Gauge.builder("minikv_engine_bytes", engine, StorageEngine::approximateSizeBytes)
+        .description("Approximate bytes used by the storage engine")
+        .baseUnit("bytes")
+        .tag("engine", engine.name())
+        .tag("group", group)
+        .register(registry);
+  }
+}
