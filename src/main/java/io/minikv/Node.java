@@ -70,12 +70,7 @@ public final class Node implements AutoCloseable {
   private volatile boolean closed;
 
   private Node(
-      Config config,
-      Vertx vertx,
-      RaftNode raft,
-      int httpPort,
-      int s3Port,
-      RootCredentials root) {
+      Config config, Vertx vertx, RaftNode raft, int httpPort, int s3Port, RootCredentials root) {
     this.config = config;
     this.vertx = vertx;
     this.raft = raft;
@@ -134,7 +129,9 @@ public final class Node implements AutoCloseable {
       if (members.isEmpty()) {
         raft =
             RaftNode.start(
-                settings, registry, () -> StorageEngines.open(engineName, dataDir.resolve("engine")));
+                settings,
+                registry,
+                () -> StorageEngines.open(engineName, dataDir.resolve("engine")));
       } else {
         // One engine per hosted group, so that a group's snapshot is its engine's checkpoint.
         raft =

@@ -15,8 +15,8 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 
 /**
- * One data group as hosted on this node: its Raft division, the engine holding this replica's
- * data, the applier and the bridge that submits commands to the group.
+ * One data group as hosted on this node: its Raft division, the engine holding this replica's data,
+ * the applier and the bridge that submits commands to the group.
  */
 public final class GroupReplica {
   private final RaftServer server;

@@ -135,7 +135,8 @@ public final class RaftNode implements AutoCloseable {
                 s.batchMaxBytes(),
                 s.maxInflightEntries(),
                 registry);
-        GroupReplica replica = new GroupReplica(server, gid, store.engine(), store.applier(), bridge);
+        GroupReplica replica =
+            new GroupReplica(server, gid, store.engine(), store.applier(), bridge);
         replica.registerMetrics(registry);
         groups.add(replica);
         LOG.info(

@@ -165,8 +165,8 @@ class ClusterKillTest {
       int groups = Http.json(http[1].get("/admin/cluster")).getJsonArray("groups").size();
       fences = fenceKeys(groups);
       for (int f = 0; f < fences.size(); f++) {
-        assertEquals(201, http[1 + f * NODES / fences.size()].put("/kv/" + fences.get(f), "x")
-            .statusCode());
+        assertEquals(
+            201, http[1 + f * NODES / fences.size()].put("/kv/" + fences.get(f), "x").statusCode());
       }
       Map<String, String> reference = null;
       for (int i = 1; i <= NODES; i++) {

@@ -13,8 +13,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
- * N nodes in this JVM forming a cluster on loopback (Hazelcast discovery, one Raft data group per node):
- * start them together, wait until every node is ready, stop and restart one.
+ * N nodes in this JVM forming a cluster on loopback (Hazelcast discovery, one Raft data group per
+ * node): start them together, wait until every node is ready, stop and restart one.
  */
 public final class MiniCluster implements AutoCloseable {
   private final Path dir;
