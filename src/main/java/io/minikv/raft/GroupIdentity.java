@@ -1,13 +1,7 @@
 package io.minikv.raft;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -29,12 +23,8 @@ public record GroupIdentity(String nodeId, UUID groupId) {
   /** As above; a new identity belongs to {@code groupIdIfNew}. */
   public static GroupIdentity loadOrCreate(Path dir, String configuredNodeId, UUID groupIdIfNew)
       throws IOException {
-    Path file = dir.resolve(FILE);
-    if (Files.exists(file)) {
-      Properties p = new Properties();
-      try (InputStream in = Files.newInputStream(file)) {
-        p.load(in);
-      }
+    Properties p = PropertiesFile.load(dir.resolve(FILE));
+    if (p != null) {
       GroupIdentity id =
           new GroupIdentity(p.getProperty("node_id"), UUID.fromString(p.getProperty("group_id")));
       if (configuredNodeId != null
@@ -56,18 +46,10 @@ public record GroupIdentity(String nodeId, UUID groupId) {
             ? "n" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
             : configuredNodeId;
     GroupIdentity id = new GroupIdentity(nodeId, groupIdIfNew);
-    Files.createDirectories(dir);
-    Properties p = new Properties();
-    p.setProperty("node_id", id.nodeId());
-    p.setProperty("group_id", id.groupId().toString());
-    Path tmp = dir.resolve(FILE + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      p.store(out, "minikv node identity; do not edit");
-    }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    Properties out = new Properties();
+    out.setProperty("node_id", id.nodeId());
+    out.setProperty("group_id", id.groupId().toString());
+    PropertiesFile.store(dir, FILE, out, "minikv node identity; do not edit");
     return id;
   }
 }

@@ -1,14 +1,8 @@
 package io.minikv.raft;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,13 +65,9 @@ public record GroupLayout(List<RaftGroup> groups) {
 
   /** The layout persisted in {@code dir}, or null when there is none. */
   public static GroupLayout load(Path dir) throws IOException {
-    Path file = dir.resolve(FILE);
-    if (!Files.exists(file)) {
+    Properties p = PropertiesFile.load(dir.resolve(FILE));
+    if (p == null) {
       return null;
-    }
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(file)) {
-      p.load(in);
     }
     int count = Integer.parseInt(p.getProperty("groups"));
     List<RaftGroup> groups = new ArrayList<>();
@@ -106,17 +96,6 @@ public record GroupLayout(List<RaftGroup> groups) {
       }
       p.setProperty("group." + g + ".peers", String.join(",", specs));
     }
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve(FILE + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      p.store(out, "minikv data groups formed at bootstrap; do not edit");
-    }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
+    PropertiesFile.store(dir, FILE, p, "minikv data groups formed at bootstrap; do not edit");
   }
 }

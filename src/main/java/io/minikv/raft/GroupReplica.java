@@ -93,6 +93,14 @@ public final class GroupReplica {
     return info().getLastAppliedIndex();
   }
 
+  private long commitIndex() {
+    try {
+      return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The group as this node sees it now. */
   public GroupStatus status() {
     try {
@@ -130,11 +138,12 @@ public final class GroupReplica {
         .description("Last Raft index applied to the engine")
         .tag("group", group)
         .register(registry);
-    Gauge.builder("minikv_raft_commit_index", this, g -> g.status().commitIndex())
+    Gauge.builder("minikv_raft_commit_index", this, GroupReplica::commitIndex)
         .description("Last Raft index this node knows to be committed")
         .tag("group", group)
         .register(registry);
-    Gauge.builder("minikv_raft_apply_lag", this, g -> g.status().lag())
+    Gauge.builder(
+            "minikv_raft_apply_lag", this, g -> Math.max(0, g.commitIndex() - g.appliedIndex()))
         .description("Committed entries this node has not applied yet")
         .tag("group", group)
         .register(registry);
