@@ -121,6 +121,7 @@ public final class Node implements AutoCloseable {
               config.get(Config.NODE_ID),
               config.get(Config.RAFT_SYNC),
               config.get(Config.RAFT_SNAPSHOT_INTERVAL),
+              config.get(Config.RAFT_CATCH_UP_ENTRIES),
               config.get(Config.RAFT_SEGMENT_SIZE),
               config.get(Config.RAFT_ELECTION_TIMEOUT),
               config.get(Config.RAFT_BATCH_MAX_COMMANDS),

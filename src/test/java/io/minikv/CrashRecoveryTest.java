@@ -56,6 +56,7 @@ class CrashRecoveryTest {
             "[raft]",
             "port = " + NodeProcess.freePort(),
             "snapshot_interval = " + (snapshots ? 40 : 10_000_000),
+            "catch_up_entries = 0",
             "segment_size = \"" + (snapshots ? "64KiB" : "32MiB") + "\"",
             "[s3]",
             "port = " + NodeProcess.freePort(),

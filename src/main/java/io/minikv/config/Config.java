@@ -224,6 +224,16 @@ public final class Config {
           Config::positive,
           "a positive number of entries",
           "Take a snapshot (and purge the log behind it) every this many Raft entries");
+  public static final ConfigKey<Long> RAFT_CATCH_UP_ENTRIES =
+      key(
+          "raft",
+          "catch_up_entries",
+          ValueType.LONG,
+          5_000L,
+          v -> v >= 0,
+          "zero or more entries",
+          "Entries kept behind each snapshot so that a follower that fell briefly behind catches up"
+              + " from the log; one further behind is sent the snapshot");
   public static final ConfigKey<Long> RAFT_SEGMENT_SIZE =
       key(
           "raft",

@@ -1,5 +1,6 @@
 package io.minikv.raft;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.minikv.kv.CodecException;
@@ -24,6 +25,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,7 @@ final class KvStateMachine extends BaseStateMachine {
   private final SnapshotStore snapshots = new SnapshotStore();
   private final Timer applyTimer;
   private final Timer snapshotTimer;
+  private final Counter snapshotsInstalled;
 
   KvStateMachine(StorageEngine engine, KvApplier applier, MeterRegistry registry) {
     this.engine = engine;
@@ -54,38 +57,65 @@ final class KvStateMachine extends BaseStateMachine {
         Timer.builder("minikv_raft_snapshot_seconds")
             .description("Time to take a snapshot")
             .register(registry);
+    this.snapshotsInstalled =
+        Counter.builder("minikv_raft_snapshots_installed_total")
+            .description("Snapshots received from a leader and restored into the engine")
+            .register(registry);
   }
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
     super.initialize(server, groupId, storage);
-    snapshots.init(storage);
-    loadLatestSnapshot();
+    // RUNNING, so that a snapshot install can pause it (Ratis checks the life cycle).
+    getLifeCycle()
+        .startAndTransition(
+            () -> {
+              snapshots.init(storage);
+              loadLatestSnapshot();
+            },
+            IOException.class);
   }
 
+  /** Called by Ratis before it installs a snapshot sent by the leader. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** Called by Ratis after it installed a snapshot sent by the leader: restore it, resume. */
   @Override
   public void reinitialize() throws IOException {
-    loadLatestSnapshot();
+    if (loadLatestSnapshot()) {
+      snapshotsInstalled.increment();
+    }
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
   }
 
   /**
    * Restores the latest snapshot when it is ahead of the engine (always so for the memory engine
-   * after a restart), and tells Ratis that everything up to it is applied.
+   * after a restart), and tells Ratis that everything up to it is applied. True if it restored.
    */
-  private void loadLatestSnapshot() throws IOException {
+  private boolean loadLatestSnapshot() throws IOException {
     SnapshotInfo latest = snapshots.getLatestSnapshot();
     if (latest == null) {
-      return;
+      return false;
     }
     TermIndex ti = latest.getTermIndex();
+    boolean restored = false;
     if (ti.getIndex() > applier.appliedIndex()) {
       Path engineDir = snapshots.verifiedEngineDir(ti);
       LOG.info("restoring snapshot {} into the {} engine", ti, engine.name());
       engine.restore(engineDir);
       applier.reload();
+      restored = true;
     }
     updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
+    return restored;
   }
 
   @Override

@@ -190,8 +190,11 @@ public final class RaftNode implements AutoCloseable {
     // Ratis requires write buffer > appender limit + 8 and gRPC message > appender limit + 1 MiB.
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(twice.getSize() + 4096));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.segmentSizeBytes()));
-    // Purge right behind each snapshot rather than keeping Ratis' default gap of 1024 entries.
+    // Purge behind each snapshot (keeping catch_up_entries) even when a follower is further
+    // behind: it is sent the snapshot instead, so a dead node cannot make the log grow unbounded.
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, s.catchUpEntries());
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, twice);
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(twice.getSize() + (2 << 20)));
     // sync = false acknowledges before the log is forced to disk (Ratis' unsafe flush).

@@ -11,6 +11,7 @@ public record RaftSettings(
     String nodeId,
     boolean sync,
     long snapshotEveryEntries,
+    long catchUpEntries,
     long segmentSizeBytes,
     Duration electionTimeout,
     int batchMaxCommands,

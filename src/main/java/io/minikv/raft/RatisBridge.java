@@ -192,10 +192,43 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
   }
 
   private CompletableFuture<RaftClientReply> forward(Message message) {
+    RaftClient c;
     try {
-      return client().async().send(message);
+      c = client();
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    return c.async()
+        .send(message)
+        .whenComplete(
+            (reply, error) -> {
+              if (error != null) {
+                discard(c);
+              }
+            });
+  }
+
+  /**
+   * Drops a client whose request failed: Ratis' ordered async client closes its sliding window on
+   * the first failure, after which every request it is given fails at once, so the next forward
+   * needs a new client.
+   */
+  private void discard(RaftClient failed) {
+    synchronized (this) {
+      if (client != failed) {
+        return;
+      }
+      client = null;
+    }
+    // Not on the calling thread: it may be one of the client's own, which close() waits for.
+    CompletableFuture.runAsync(() -> closeQuietly(failed));
+  }
+
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // a client that cannot close cleanly holds nothing we still need
     }
   }
 
@@ -326,11 +359,7 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
     executor.shutdownNow();
     synchronized (this) {
       if (client != null) {
-        try {
-          client.close();
-        } catch (IOException e) {
-          // closing: nothing left to do with it
-        }
+        closeQuietly(client);
       }
     }
   }

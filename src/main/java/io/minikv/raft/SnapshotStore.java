@@ -26,23 +26,40 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 
 /**
- * Snapshots as directories {@code snapshot.<term>_<index>} in the state machine directory, each an
+ * Snapshots as directories {@code snapshot.<term>_<index>} under {@code sm/snapshots}, each an
  * engine checkpoint plus a {@code CHECKSUMS} file (CRC32C and size of every file). A snapshot is
  * built in a temporary directory and renamed into place, so one that exists is complete; its
  * checksums are verified before it is restored.
+ *
+ * <p>A snapshot sent by a leader arrives in {@code sm/tmp} and Ratis then swaps that directory in
+ * for the whole of {@code sm/snapshots}; the two must be siblings, not one inside the other.
  */
 final class SnapshotStore implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
   static final String CHECKSUMS = "CHECKSUMS";
   static final String ENGINE_DIR = "engine";
 
+  static final String SNAPSHOTS_DIR = "snapshots";
+  private static final String RECEIVE_DIR = "tmp";
+
   private volatile Path dir;
+  private volatile Path receiveDir;
 
   @Override
   public void init(RaftStorage storage) throws IOException {
-    dir = storage.getStorageDir().getStateMachineDir().toPath();
+    Path sm = storage.getStorageDir().getStateMachineDir().toPath();
+    dir = sm.resolve(SNAPSHOTS_DIR);
+    receiveDir = sm.resolve(RECEIVE_DIR);
     Files.createDirectories(dir);
-    // Left by a crash during a snapshot: never complete, safe to drop.
+    // Snapshots of data directories from before sm/snapshots existed.
+    try (Stream<Path> s = Files.list(sm)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (NAME.matcher(p.getFileName().toString()).matches()) {
+          Files.move(p, dir.resolve(p.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+    }
+    // Left by a crash while building or receiving a snapshot: never complete, safe to drop.
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         if (p.getFileName().toString().startsWith("tmp.")) {
@@ -50,6 +67,9 @@ final class SnapshotStore implements StateMachineStorage {
         }
       }
     }
+    Directories.deleteTree(receiveDir);
+    Files.createDirectories(receiveDir);
+    Directories.fsync(sm);
   }
 
   /** The directory of the snapshot at {@code ti}. */
@@ -90,8 +110,9 @@ final class SnapshotStore implements StateMachineStorage {
     List<FileInfo> files = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(latest.path())) {
       for (Path p : (Iterable<Path>) walk::iterator) {
-        if (Files.isRegularFile(p)) {
-          files.add(new FileInfo(dir.relativize(p), null));
+        if (Files.isRegularFile(p) && !isTransferDigest(p)) {
+          // Absolute: Ratis opens these to send them and sends each relative to getSnapshotDir().
+          files.add(new FileInfo(p, null));
         }
       }
     } catch (IOException e) {
@@ -128,6 +149,11 @@ final class SnapshotStore implements StateMachineStorage {
     return snapshot.resolve(ENGINE_DIR);
   }
 
+  /** The MD5 file Ratis writes beside every file of a snapshot it received. */
+  private static boolean isTransferDigest(Path p) {
+    return p.getFileName().toString().endsWith(".md5");
+  }
+
   private static void writeChecksums(Path snapshot) throws IOException {
     try (BufferedWriter w = Files.newBufferedWriter(snapshot.resolve(CHECKSUMS))) {
       for (String line : checksumLines(snapshot)) {
@@ -141,7 +167,7 @@ final class SnapshotStore implements StateMachineStorage {
     List<Path> files = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(snapshot)) {
       walk.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().equals(CHECKSUMS))
+          .filter(p -> !p.getFileName().toString().equals(CHECKSUMS) && !isTransferDigest(p))
           .sorted()
           .forEach(files::add);
     }
@@ -180,6 +206,6 @@ final class SnapshotStore implements StateMachineStorage {
 
   @Override
   public File getTmpDir() {
-    return dir.resolve("tmp").toFile();
+    return receiveDir.toFile();
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.minikv.testing.Http;
 import io.minikv.testing.MiniCluster;
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,24 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Three nodes in one JVM: any node serves any request, and the group survives losing a node. */
 class ClusterTest {
   @TempDir Path dir;
-
-  private static HttpResponse<byte[]> putWithin(Http http, String path, String value, long millis)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + millis;
-    HttpResponse<byte[]> last = null;
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        last = http.put(path, value);
-        if (last.statusCode() == 200 || last.statusCode() == 201) {
-          return last;
-        }
-      } catch (RuntimeException e) {
-        // the node may be between leaders
-      }
-      Thread.sleep(100);
-    }
-    return last;
-  }
 
   @Test
   void anyNodeServesWritesAndReadsAndTheGroupSurvivesLosingANode() throws Exception {
@@ -63,7 +44,7 @@ class ClusterTest {
       int survivor = (leader + 1) % 3;
       int other = (leader + 2) % 3;
       long t0 = System.currentTimeMillis();
-      var after = putWithin(c.http(survivor), "/kv/after", "failover", 15_000);
+      var after = c.http(survivor).putWithin("/kv/after", "failover", 15_000);
       assertEquals(201, after.statusCode(), Http.text(after));
       System.out.println(
           "first write after stopping the leader: " + (System.currentTimeMillis() - t0) + " ms");

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -80,7 +82,9 @@ class S3LargeObjectTest {
     return md.digest();
   }
 
+  // 5 GiB up, down and hashed twice: 60-130 s on this VM's erratic disk, hence its own budget.
   @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void aFiveGibObjectStreamsThroughASixtyFourMibHeap() throws Exception {
     long size = Long.getLong("minikv.test.largeObjectMiB", 5120) << 20;
     int httpPort = NodeProcess.freePort();

@@ -64,6 +64,28 @@ public final class Http {
     return send("PUT", path, body.getBytes(StandardCharsets.UTF_8), headers);
   }
 
+  /**
+   * PUTs until the write is acknowledged (200/201) or {@code millis} pass, for a cluster that may
+   * be between leaders; returns the last response (null if every attempt failed to connect).
+   */
+  public HttpResponse<byte[]> putWithin(String path, String body, long millis)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    HttpResponse<byte[]> last = null;
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        last = put(path, body);
+        if (last.statusCode() == 200 || last.statusCode() == 201) {
+          return last;
+        }
+      } catch (RuntimeException e) {
+        // the node may be restarting
+      }
+      Thread.sleep(100);
+    }
+    return last;
+  }
+
   public HttpResponse<byte[]> get(String path, String... headers) {
     return send("GET", path, null, headers);
   }

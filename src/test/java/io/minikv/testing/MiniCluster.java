@@ -23,9 +23,11 @@ public final class MiniCluster implements AutoCloseable {
   private final int[] httpPorts;
   private final int[] s3Ports;
   private final Node[] nodes;
+  private final List<String> extraFlags;
 
-  private MiniCluster(Path dir, int size) throws Exception {
+  private MiniCluster(Path dir, int size, List<String> extraFlags) throws Exception {
     this.dir = dir;
+    this.extraFlags = extraFlags;
     this.nodes = new Node[size];
     // Fixed ports below the ephemeral range (32768+), so that no outgoing connection or other
     // "pick a free port" can take one between choosing it and binding it, and so that a restarted
@@ -60,9 +62,12 @@ public final class MiniCluster implements AutoCloseable {
     throw new IllegalStateException("no free port range");
   }
 
-  /** Starts {@code size} nodes and waits until each has a leader. */
-  public static MiniCluster start(Path dir, int size) throws Exception {
-    MiniCluster c = new MiniCluster(dir, size);
+  /**
+   * Starts {@code size} nodes and waits until each has a leader; {@code flags} (e.g. {@code
+   * --raft.snapshot_interval=20}) are given to every node.
+   */
+  public static MiniCluster start(Path dir, int size, String... flags) throws Exception {
+    MiniCluster c = new MiniCluster(dir, size, List.of(flags));
     ExecutorService pool = Executors.newFixedThreadPool(size);
     try {
       List<Future<Node>> started = new ArrayList<>();
@@ -87,10 +92,8 @@ public final class MiniCluster implements AutoCloseable {
         java.util.Arrays.stream(hazelcastPorts)
             .mapToObj(p -> "127.0.0.1:" + p)
             .collect(Collectors.joining(","));
-    return Node.start(
-        Config.load(
-            null,
-            Map.of(),
+    List<String> flags =
+        new ArrayList<>(
             List.of(
                 "--node.data_dir=" + dir.resolve("node-" + (i + 1)),
                 "--node.id=node-" + (i + 1),
@@ -102,7 +105,9 @@ public final class MiniCluster implements AutoCloseable {
                 "--auth.enabled=false",
                 "--raft.election_timeout=1s",
                 "--cluster.members=" + members,
-                "--cluster.port=" + hazelcastPorts[i])));
+                "--cluster.port=" + hazelcastPorts[i]));
+    flags.addAll(extraFlags);
+    return Node.start(Config.load(null, Map.of(), flags));
   }
 
   public void awaitReady(int i, Duration timeout) throws InterruptedException {
