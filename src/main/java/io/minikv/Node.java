@@ -17,6 +17,7 @@ import io.minikv.kv.KvLimits;
 import io.minikv.kv.KvService;
 import io.minikv.kv.TtlReaperVerticle;
 import io.minikv.metrics.Metrics;
+import io.minikv.raft.DataGroup;
 import io.minikv.raft.GroupIdentity;
 import io.minikv.raft.GroupLayout;
 import io.minikv.raft.GroupReplica;
@@ -148,11 +149,14 @@ public final class Node implements AutoCloseable {
                         engineName, dataDir.resolve("engines").resolve(gid.toString())));
       }
       List<KvGroups.Group> groups = new ArrayList<>();
-      for (GroupReplica g : raft.groups()) {
-        groups.add(new KvGroups.Group(g.id(), g.engine(), g.bridge()));
+      for (DataGroup g : raft.dataGroups()) {
+        groups.add(
+            new KvGroups.Group(
+                g.id(), g.hosted() ? g.replica().engine() : null, g.bridge(), g.bridge()));
       }
-      // Buckets and object records live in the first group (S3 is single-node only for now).
-      GroupReplica home = raft.groups().get(0);
+      // Buckets and object records live in the first group. S3 is single-node only for now (a
+      // cluster answers 501), so only a single node — which holds that group — uses them.
+      GroupReplica home = members.isEmpty() ? raft.groups().get(0) : null;
       KvLimits limits =
           new KvLimits(
               config.get(Config.LIMITS_MAX_KEY_BYTES).intValue(),
@@ -164,7 +168,8 @@ public final class Node implements AutoCloseable {
       KvService kv = new KvService(vertx, new KvGroups(groups), limits);
       RaftNode r = raft;
       Authenticator authenticator = new RootBasicAuthenticator(root);
-      BucketService buckets = new BucketService(vertx, home.engine(), home.bridge());
+      BucketService buckets =
+          home == null ? null : new BucketService(vertx, home.engine(), home.bridge());
       RootCredentials rootKeys = root;
       BlobStore blobs = new BlobStore(dataDir.resolve("blobs"), config.get(Config.RAFT_SYNC));
       S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
@@ -199,7 +204,9 @@ public final class Node implements AutoCloseable {
           .deployVerticle(
               () -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
-      sweepWhenReady(vertx, home, buckets, blobs, System.currentTimeMillis());
+      if (home != null) {
+        sweepWhenReady(vertx, home, buckets, blobs, System.currentTimeMillis());
+      }
       S3Services s3 =
           new S3Services(
               buckets,
@@ -229,15 +236,17 @@ public final class Node implements AutoCloseable {
                 new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
             .await(30, TimeUnit.SECONDS);
       }
-      vertx
-          .deployVerticle(
-              new UploadReaperVerticle(
-                  buckets,
-                  blobs,
-                  home::isLeaderReady,
-                  config.get(Config.S3_UPLOAD_EXPIRY).toMillis(),
-                  config.get(Config.S3_UPLOAD_REAPER_INTERVAL).toMillis()))
-          .await(30, TimeUnit.SECONDS);
+      if (home != null) {
+        vertx
+            .deployVerticle(
+                new UploadReaperVerticle(
+                    buckets,
+                    blobs,
+                    home::isLeaderReady,
+                    config.get(Config.S3_UPLOAD_EXPIRY).toMillis(),
+                    config.get(Config.S3_UPLOAD_REAPER_INTERVAL).toMillis()))
+            .await(30, TimeUnit.SECONDS);
+      }
       return new Node(config, vertx, raft, httpPort, s3.port(), root);
     } catch (Exception | Error e) {
       if (raft != null) {
@@ -358,16 +367,6 @@ public final class Node implements AutoCloseable {
               peers,
               groups == 0 ? peers.size() : groups,
               config.get(Config.CLUSTER_REPLICATION_FACTOR));
-      if (!layout.hostsAll(identity.nodeId())) {
-        throw new IllegalStateException(
-            "with "
-                + peers.size()
-                + " bootstrap nodes and [cluster] replication_factor = "
-                + config.get(Config.CLUSTER_REPLICATION_FACTOR)
-                + " some nodes would not hold every data group, and serving a group from a node"
-                + " outside it is not built yet: set replication_factor to at least "
-                + peers.size());
-      }
       layout.store(settings.dir());
     }
     return RaftNode.start(settings, registry, identity, layout, engines);

@@ -3,7 +3,7 @@ package io.minikv.admin;
 import io.minikv.cluster.NodeInfo;
 import io.minikv.kv.KvGroups;
 import io.minikv.kv.VShards;
-import io.minikv.raft.GroupReplica;
+import io.minikv.raft.DataGroup;
 import io.minikv.raft.GroupStatus;
 import io.minikv.raft.RaftNode;
 import io.vertx.core.Future;
@@ -48,28 +48,46 @@ public final class ClusterView {
     }
     JsonArray groups = new JsonArray();
     JsonArray ranges = new JsonArray();
-    List<GroupReplica> hosted = raft.groups();
-    for (int i = 0; i < hosted.size(); i++) {
-      GroupStatus g = hosted.get(i).status();
-      JsonArray members = new JsonArray();
-      for (GroupStatus.Member m : g.members()) {
-        members.add(new JsonObject().put("id", m.id()).put("address", m.address()));
+    List<DataGroup> dataGroups = raft.dataGroups();
+    for (int i = 0; i < dataGroups.size(); i++) {
+      DataGroup d = dataGroups.get(i);
+      JsonObject group;
+      if (d.hosted()) {
+        GroupStatus g = d.replica().status();
+        JsonArray members = new JsonArray();
+        for (GroupStatus.Member m : g.members()) {
+          members.add(new JsonObject().put("id", m.id()).put("address", m.address()));
+        }
+        group =
+            new JsonObject()
+                .put("id", g.groupId())
+                .put("hosted", true)
+                .put("members", members)
+                .put("leader", g.leaderId())
+                .put("term", g.term())
+                .put("role", g.role())
+                .put("commit_index", g.commitIndex())
+                .put("applied_index", g.appliedIndex())
+                .put("lag", g.lag());
+      } else {
+        // This node holds no replica: what it knows is the planned voters.
+        JsonArray members = new JsonArray();
+        for (String id : d.voters()) {
+          members.add(new JsonObject().put("id", id));
+        }
+        group =
+            new JsonObject()
+                .put("id", d.id())
+                .put("hosted", false)
+                .put("members", members)
+                .put("role", "none");
       }
-      groups.add(
-          new JsonObject()
-              .put("id", g.groupId())
-              .put("members", members)
-              .put("leader", g.leaderId())
-              .put("term", g.term())
-              .put("role", g.role())
-              .put("commit_index", g.commitIndex())
-              .put("applied_index", g.appliedIndex())
-              .put("lag", g.lag()));
+      groups.add(group);
       ranges.add(
           new JsonObject()
-              .put("from", KvGroups.firstVShard(i, hosted.size()))
-              .put("to", KvGroups.firstVShard(i + 1, hosted.size()) - 1)
-              .put("group", g.groupId()));
+              .put("from", KvGroups.firstVShard(i, dataGroups.size()))
+              .put("to", KvGroups.firstVShard(i + 1, dataGroups.size()) - 1)
+              .put("group", d.id()));
     }
     JsonObject vshards = new JsonObject().put("count", VShards.COUNT).put("ranges", ranges);
     return new JsonObject()

@@ -6,11 +6,24 @@ import java.util.List;
 /**
  * The data groups the 256 vshards are spread over, in map order: group {@code i} of {@code n} holds
  * the contiguous vshards {@code [i*256/n, (i+1)*256/n)}. For each group, this node's replica engine
- * (read locally after a ReadIndex barrier) and the submitter that routes commands to its leader.
+ * (read locally after a ReadIndex barrier) or, when it holds none, a reader that asks the group's
+ * leader; and the submitter that routes commands to the leader.
  */
 public final class KvGroups {
-  /** One data group as the KV layer uses it. */
-  public record Group(String id, StorageEngine engine, CommandSubmitter submitter) {}
+  /**
+   * One data group as the KV layer uses it: {@code engine} is this node's replica, or null when the
+   * node holds none, and then {@code remote} reads on the group's leader.
+   */
+  public record Group(
+      String id, StorageEngine engine, CommandSubmitter submitter, RemoteReader remote) {
+    public Group(String id, StorageEngine engine, CommandSubmitter submitter) {
+      this(id, engine, submitter, null);
+    }
+
+    public boolean hosted() {
+      return engine != null;
+    }
+  }
 
   private final List<Group> groups;
 

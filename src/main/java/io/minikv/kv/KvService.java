@@ -1,9 +1,6 @@
 package io.minikv.kv;
 
 import io.minikv.storage.Bytes;
-import io.minikv.storage.KeyValue;
-import io.minikv.storage.KeyValueIterator;
-import io.minikv.storage.StorageEngine;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -146,13 +143,16 @@ public final class KvService {
   public Future<KeyEntry> get(String tenant, byte[] key, Consistency consistency) {
     checkKey(key);
     KvGroups.Group group = groups.ofKey(tenant, key);
-    return read(
-        group,
-        consistency,
-        () -> {
-          byte[] raw = group.engine().get(Keyspace.kvKey(tenant, key));
-          KeyRecord record = raw == null ? null : KeyRecord.decode(raw);
-          if (record == null || !record.liveAt(System.currentTimeMillis())) {
+    Future<KeyRecord> read =
+        group.hosted()
+            ? read(
+                group,
+                consistency,
+                () -> KvReads.get(group.engine(), tenant, key, System.currentTimeMillis()))
+            : remote(group, ReadQuery.get(tenant, key), consistency).map(ReadQuery::decodeGet);
+    return read.map(
+        record -> {
+          if (record == null) {
             throw new KvException.KeyNotFound(KeyDisplay.of(key));
           }
           return new KeyEntry(key, record);
@@ -166,12 +166,11 @@ public final class KvService {
           "limit must be between 1 and " + limits.maxScanLimit() + ", got " + request.limit());
     }
     if (groups.size() == 1) {
-      KvGroups.Group g = groups.get(0);
-      return read(g, consistency, () -> scanNow(g.engine(), tenant, request));
+      return scanGroup(groups.get(0), tenant, request, consistency);
     }
     List<Future<ScanResult>> parts = new ArrayList<>();
     for (KvGroups.Group g : groups.all()) {
-      parts.add(read(g, consistency, () -> scanNow(g.engine(), tenant, request)));
+      parts.add(scanGroup(g, tenant, request, consistency));
     }
     return Future.all(parts)
         .map(
@@ -211,45 +210,21 @@ public final class KvService {
     return new ScanResult(all, all.size(), more);
   }
 
-  private ScanResult scanNow(StorageEngine engine, String tenant, ScanRequest request) {
-    byte[] prefix = Keyspace.kvPrefix(tenant);
-    byte[] from = Keyspace.kvKey(tenant, request.start() == null ? new byte[0] : request.start());
-    byte[] to =
-        request.end() == null ? Bytes.prefixEnd(prefix) : Keyspace.kvKey(tenant, request.end());
-    if (request.after() != null) {
-      byte[] after = Keyspace.kvKey(tenant, request.after());
-      if (request.reverse()) {
-        to = Bytes.compare(after, to) < 0 ? after : to;
-      } else {
-        byte[] next = Bytes.successor(after);
-        from = Bytes.compare(next, from) > 0 ? next : from;
-      }
+  private Future<ScanResult> scanGroup(
+      KvGroups.Group g, String tenant, ScanRequest request, Consistency consistency) {
+    if (g.hosted()) {
+      return read(
+          g,
+          consistency,
+          () -> KvReads.scan(g.engine(), tenant, request, System.currentTimeMillis()));
     }
-    long now = System.currentTimeMillis();
-    List<KeyEntry> entries = new ArrayList<>();
-    long count = 0;
-    boolean more = false;
-    try (KeyValueIterator it = engine.scan(from, to, request.reverse())) {
-      while (it.hasNext()) {
-        KeyValue kv = it.next();
-        KeyRecord record = KeyRecord.decode(kv.value());
-        if (!record.liveAt(now)) {
-          continue;
-        }
-        if (request.countOnly()) {
-          count++;
-          continue;
-        }
-        if (entries.size() == request.limit()) {
-          more = true;
-          break;
-        }
-        byte[] key = Keyspace.userKey(kv.key(), prefix.length);
-        entries.add(
-            new KeyEntry(key, request.keysOnly() ? KvApplier.withoutValue(record) : record));
-      }
-    }
-    return new ScanResult(entries, request.countOnly() ? count : entries.size(), more);
+    return remote(g, ReadQuery.scan(tenant, request), consistency).map(ReadQuery::decodeScan);
+  }
+
+  private Future<byte[]> remote(KvGroups.Group group, byte[] query, Consistency consistency) {
+    return Future.fromCompletionStage(
+        group.remote().query(query, consistency != Consistency.SERIALIZABLE),
+        vertx.getOrCreateContext());
   }
 
   private <T> Future<T> read(KvGroups.Group group, Consistency consistency, Supplier<T> reader) {

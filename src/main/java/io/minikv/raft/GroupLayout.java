@@ -57,12 +57,6 @@ public record GroupLayout(List<RaftGroup> groups) {
         .build();
   }
 
-  /** True when {@code nodeId} is a voter of every group (this node can serve every vshard). */
-  public boolean hostsAll(String nodeId) {
-    RaftPeerId id = RaftPeerId.valueOf(nodeId);
-    return groups.stream().allMatch(g -> g.getPeer(id) != null);
-  }
-
   /** The layout persisted in {@code dir}, or null when there is none. */
   public static GroupLayout load(Path dir) throws IOException {
     Properties p = PropertiesFile.load(dir.resolve(FILE));

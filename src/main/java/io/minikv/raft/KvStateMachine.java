@@ -7,6 +7,7 @@ import io.minikv.kv.CodecException;
 import io.minikv.kv.CommandCodec;
 import io.minikv.kv.CommandResult;
 import io.minikv.kv.KvApplier;
+import io.minikv.kv.ReadQuery;
 import io.minikv.storage.StorageEngine;
 import io.minikv.storage.StorageException;
 import java.io.IOException;
@@ -155,10 +156,24 @@ final class KvStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(Message.valueOf(reply));
   }
 
-  /** A read barrier: Ratis calls this once the ReadIndex is applied, so nothing is left to do. */
+  /**
+   * Ratis calls this once the ReadIndex is applied (or at once for a non-linearizable query). An
+   * empty request is a local read barrier with nothing left to do; otherwise it is a {@link
+   * ReadQuery} from a node that holds no replica of this group, answered from this engine.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    byte[] q = request.getContent().toByteArray();
+    if (q.length == 0) {
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    try {
+      byte[] answer = ReadQuery.answer(engine, q, System.currentTimeMillis());
+      return CompletableFuture.completedFuture(
+          Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override

@@ -47,6 +47,7 @@ public final class RaftNode implements AutoCloseable {
   private final RaftServer server;
   private final GroupIdentity identity;
   private final List<GroupReplica> groups;
+  private final List<DataGroup> dataGroups;
   private final Map<RaftGroupId, Store> stores;
   private final Path dir;
 
@@ -56,12 +57,13 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(
       RaftServer server,
       GroupIdentity identity,
-      List<GroupReplica> groups,
+      List<DataGroup> dataGroups,
       Map<RaftGroupId, Store> stores,
       Path dir) {
     this.server = server;
     this.identity = identity;
-    this.groups = groups;
+    this.dataGroups = dataGroups;
+    this.groups = dataGroups.stream().filter(DataGroup::hosted).map(DataGroup::replica).toList();
     this.stores = stores;
     this.dir = dir;
   }
@@ -114,10 +116,19 @@ public final class RaftNode implements AutoCloseable {
     server.start();
     Set<RaftGroupId> existing = new HashSet<>();
     server.getGroupIds().forEach(existing::add);
-    List<GroupReplica> groups = new ArrayList<>();
+    List<DataGroup> groups = new ArrayList<>();
     try {
       for (RaftGroup group : layout.groups()) {
         RaftGroupId gid = group.getGroupId();
+        List<String> voters =
+            group.getPeers().stream().map(p -> p.getId().toString()).sorted().toList();
+        if (!existing.contains(gid) && group.getPeer(self) == null) {
+          // Not a member: commands and reads go to the group's leader.
+          groups.add(
+              new DataGroup(
+                  gid.getUuid().toString(), null, bridge(server, group, s, registry), voters));
+          continue;
+        }
         if (!existing.contains(gid)) {
           RaftClientReply reply =
               server.groupManagement(
@@ -127,18 +138,11 @@ public final class RaftNode implements AutoCloseable {
           }
         }
         Store store = stores.get(gid);
-        RatisBridge bridge =
-            new RatisBridge(
-                server,
-                gid,
-                s.batchMaxCommands(),
-                s.batchMaxBytes(),
-                s.maxInflightEntries(),
-                registry);
+        RatisBridge bridge = bridge(server, group, s, registry);
         GroupReplica replica =
             new GroupReplica(server, gid, store.engine(), store.applier(), bridge);
         replica.registerMetrics(registry);
-        groups.add(replica);
+        groups.add(new DataGroup(gid.getUuid().toString(), replica, bridge, voters));
         LOG.info(
             "Raft peer {} hosts group {} ({} storage)",
             identity.nodeId(),
@@ -146,6 +150,9 @@ public final class RaftNode implements AutoCloseable {
             existing.contains(gid) ? "recovered" : "new");
       }
     } catch (IOException | RuntimeException e) {
+      for (DataGroup g : groups) {
+        g.bridge().close();
+      }
       server.close();
       throw e;
     }
@@ -155,12 +162,19 @@ public final class RaftNode implements AutoCloseable {
         .baseUnit("bytes")
         .register(registry);
     LOG.info(
-        "Raft peer {} started on {}:{} with {} group(s)",
+        "Raft peer {} started on {}:{} hosting {} of {} data group(s)",
         identity.nodeId(),
         s.host(),
         s.port(),
+        node.groups().size(),
         groups.size());
     return node;
+  }
+
+  private static RatisBridge bridge(
+      RaftServer server, RaftGroup group, RaftSettings s, MeterRegistry registry) {
+    return new RatisBridge(
+        server, group, s.batchMaxCommands(), s.batchMaxBytes(), s.maxInflightEntries(), registry);
   }
 
   private static RaftProperties properties(RaftSettings s) {
@@ -206,9 +220,14 @@ public final class RaftNode implements AutoCloseable {
     return p;
   }
 
-  /** The hosted data groups, in vshard-map order. */
+  /** The data groups this node holds a replica of, in vshard-map order. */
   public List<GroupReplica> groups() {
     return groups;
+  }
+
+  /** Every data group, hosted here or not, in vshard-map order. */
+  public List<DataGroup> dataGroups() {
+    return dataGroups;
   }
 
   /** True when every hosted group has a leader this node knows (see GroupReplica.isReady). */
@@ -234,7 +253,7 @@ public final class RaftNode implements AutoCloseable {
     try {
       server.close();
     } finally {
-      for (GroupReplica g : groups) {
+      for (DataGroup g : dataGroups) {
         g.bridge().close();
       }
       for (Store store : stores.values()) {

@@ -7,6 +7,7 @@ import io.minikv.kv.Command;
 import io.minikv.kv.CommandCodec;
 import io.minikv.kv.CommandResult;
 import io.minikv.kv.CommandSubmitter;
+import io.minikv.kv.RemoteReader;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,8 +52,9 @@ import org.apache.ratis.util.TimeDuration;
  * acknowledged only after it is applied here, no other leader can exist, and "ready" means every
  * entry of earlier terms (a restart's replay) is applied too.
  */
-public final class RatisBridge implements CommandSubmitter, AutoCloseable {
+public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCloseable {
   private final RaftServer server;
+  private final RaftGroup group;
   private final RaftGroupId groupId;
   private final RaftPeerId peerId;
   private final ClientId clientId = ClientId.randomId();
@@ -76,13 +78,14 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
 
   RatisBridge(
       RaftServer server,
-      RaftGroupId groupId,
+      RaftGroup group,
       int maxBatchCommands,
       long maxBatchBytes,
       int maxInflight,
       MeterRegistry registry) {
     this.server = server;
-    this.groupId = groupId;
+    this.group = group;
+    this.groupId = group.getGroupId();
     this.peerId = server.getId();
     this.maxBatchCommands = maxBatchCommands;
     this.maxBatchBytes = maxBatchBytes;
@@ -232,14 +235,21 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
     }
   }
 
-  /** A client for the group's current peers, made on first use. */
+  /**
+   * A client for the group's peers (as this node hosts them, else as planned), made on first use.
+   */
   private synchronized RaftClient client() throws IOException {
     if (client == null) {
-      RaftGroup group = server.getDivision(groupId).getGroup();
+      RaftGroup peers = group;
+      try {
+        peers = server.getDivision(groupId).getGroup();
+      } catch (IOException notHostedHere) {
+        // a group this node holds no replica of: the planned voters
+      }
       client =
           RaftClient.newBuilder()
               .setProperties(server.getProperties())
-              .setRaftGroup(group)
+              .setRaftGroup(peers)
               .setClientId(ClientId.randomId())
               .setRetryPolicy(
                   RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -289,6 +299,35 @@ public final class RatisBridge implements CommandSubmitter, AutoCloseable {
       return new NoLeaderException("Raft request failed: " + re.getMessage(), re);
     }
     return cause instanceof RuntimeException re ? re : new CompletionException(cause);
+  }
+
+  /** Reads on the leader of a group this node holds no replica of (see ReadQuery). */
+  @Override
+  public CompletableFuture<byte[]> query(byte[] query, boolean linearizable) {
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(query));
+    CompletableFuture<RaftClientReply> sent;
+    RaftClient c;
+    try {
+      c = client();
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    sent =
+        linearizable
+            ? c.async().sendReadOnlyUnordered(message)
+            : c.async().sendReadOnlyNonLinearizable(message);
+    return sent.handle(
+        (reply, error) -> {
+          if (error != null) {
+            discard(c);
+          }
+          Throwable failure =
+              error != null ? error : reply.isSuccess() ? null : reply.getException();
+          if (failure != null) {
+            throw map(failure);
+          }
+          return reply.getMessage().getContent().toByteArray();
+        });
   }
 
   @Override

@@ -140,7 +140,9 @@ public final class MiniCluster implements AutoCloseable {
   /** The index of the node that leads data group {@code group} (in map order), or -1. */
   public int leader(int group) {
     for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null && nodes[i].raft().groups().get(group).isLeaderReady()) {
+      io.minikv.raft.DataGroup g =
+          nodes[i] == null ? null : nodes[i].raft().dataGroups().get(group);
+      if (g != null && g.hosted() && g.replica().isLeaderReady()) {
         return i;
       }
     }
