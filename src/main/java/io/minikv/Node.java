@@ -355,20 +355,22 @@ public final class Node implements AutoCloseable {
         peers.put(n.nodeId(), n.raftAddress());
       }
       if (!peers.containsKey(identity.nodeId())) {
-        throw new IllegalStateException(
-            "the cluster already has its "
-                + expect
-                + " voters; adding a node to a formed cluster is not built yet");
+        // Joining a formed cluster: its layout, in which this node holds no replica yet.
+        layout =
+            GroupLayout.decode(
+                ClusterMembership.awaitLayout(vertx, config.get(Config.CLUSTER_JOIN_TIMEOUT)));
+      } else {
+        int groups = config.get(Config.CLUSTER_DATA_GROUPS);
+        layout =
+            GroupLayout.plan(
+                CLUSTER_NAME,
+                peers,
+                groups == 0 ? peers.size() : groups,
+                config.get(Config.CLUSTER_REPLICATION_FACTOR));
       }
-      int groups = config.get(Config.CLUSTER_DATA_GROUPS);
-      layout =
-          GroupLayout.plan(
-              CLUSTER_NAME,
-              peers,
-              groups == 0 ? peers.size() : groups,
-              config.get(Config.CLUSTER_REPLICATION_FACTOR));
       layout.store(settings.dir());
     }
+    ClusterMembership.publishLayout(vertx, layout.encode());
     return RaftNode.start(settings, registry, identity, layout, engines);
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class ClusterMembership {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
   static final String NODES_MAP = "minikv.nodes";
+  private static final String LAYOUT_MAP = "minikv.layout";
+  private static final String LAYOUT_KEY = "data-groups";
 
   private ClusterMembership() {}
 
@@ -80,6 +83,40 @@ public final class ClusterMembership {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "only " + nodes.size() + " of " + expect + " cluster members joined within " + timeout);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /**
+   * Publishes the data-group layout for nodes that join after the cluster formed (the first
+   * publication stays: every node formed the same one).
+   */
+  public static void publishLayout(Vertx vertx, String layout) throws TimeoutException {
+    vertx
+        .sharedData()
+        .<String, String>getAsyncMap(LAYOUT_MAP)
+        .compose(map -> map.putIfAbsent(LAYOUT_KEY, layout))
+        .await(30, TimeUnit.SECONDS);
+  }
+
+  /** The published layout, waiting for it up to {@code timeout}. Blocking. */
+  public static String awaitLayout(Vertx vertx, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String layout =
+          vertx
+              .sharedData()
+              .<String, String>getAsyncMap(LAYOUT_MAP)
+              .compose(map -> map.get(LAYOUT_KEY))
+              .await(30, TimeUnit.SECONDS);
+      if (layout != null) {
+        return layout;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "no member published the data-group layout within " + timeout);
       }
       Thread.sleep(200);
     }

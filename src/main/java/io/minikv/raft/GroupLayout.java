@@ -60,9 +60,37 @@ public record GroupLayout(List<RaftGroup> groups) {
   /** The layout persisted in {@code dir}, or null when there is none. */
   public static GroupLayout load(Path dir) throws IOException {
     Properties p = PropertiesFile.load(dir.resolve(FILE));
-    if (p == null) {
-      return null;
+    return p == null ? null : fromProperties(p);
+  }
+
+  /** Writes the layout to {@code dir} atomically and durably. */
+  public void store(Path dir) throws IOException {
+    PropertiesFile.store(
+        dir, FILE, toProperties(), "minikv data groups formed at bootstrap; do not edit");
+  }
+
+  /** The layout as text, as nodes publish it for a node that joins a formed cluster. */
+  public String encode() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    try {
+      toProperties().store(out, null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
+    return out.toString();
+  }
+
+  public static GroupLayout decode(String text) {
+    Properties p = new Properties();
+    try {
+      p.load(new java.io.StringReader(text));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return fromProperties(p);
+  }
+
+  private static GroupLayout fromProperties(Properties p) {
     int count = Integer.parseInt(p.getProperty("groups"));
     List<RaftGroup> groups = new ArrayList<>();
     for (int g = 0; g < count; g++) {
@@ -77,8 +105,7 @@ public record GroupLayout(List<RaftGroup> groups) {
     return new GroupLayout(List.copyOf(groups));
   }
 
-  /** Writes the layout to {@code dir} atomically and durably. */
-  public void store(Path dir) throws IOException {
+  private Properties toProperties() {
     Properties p = new Properties();
     p.setProperty("groups", Integer.toString(groups.size()));
     for (int g = 0; g < groups.size(); g++) {
@@ -90,6 +117,6 @@ public record GroupLayout(List<RaftGroup> groups) {
       }
       p.setProperty("group." + g + ".peers", String.join(",", specs));
     }
-    PropertiesFile.store(dir, FILE, p, "minikv data groups formed at bootstrap; do not edit");
+    return p;
   }
 }

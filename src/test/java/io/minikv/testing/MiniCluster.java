@@ -67,21 +67,30 @@ public final class MiniCluster implements AutoCloseable {
    * --raft.snapshot_interval=20}) are given to every node.
    */
   public static MiniCluster start(Path dir, int size, String... flags) throws Exception {
+    return startFirst(dir, size, size, flags);
+  }
+
+  /**
+   * Plans {@code size} nodes (every one listed as a Hazelcast member) but starts only the first
+   * {@code first}; {@link #restart} starts another later, e.g. to join a formed cluster.
+   */
+  public static MiniCluster startFirst(Path dir, int size, int first, String... flags)
+      throws Exception {
     MiniCluster c = new MiniCluster(dir, size, List.of(flags));
-    ExecutorService pool = Executors.newFixedThreadPool(size);
+    ExecutorService pool = Executors.newFixedThreadPool(first);
     try {
       List<Future<Node>> started = new ArrayList<>();
-      for (int i = 0; i < size; i++) {
+      for (int i = 0; i < first; i++) {
         int n = i;
         started.add(pool.submit(() -> c.startNode(n)));
       }
-      for (int i = 0; i < size; i++) {
+      for (int i = 0; i < first; i++) {
         c.nodes[i] = started.get(i).get();
       }
     } finally {
       pool.shutdown();
     }
-    for (int i = 0; i < size; i++) {
+    for (int i = 0; i < first; i++) {
       c.awaitReady(i, Duration.ofSeconds(60));
     }
     return c;
