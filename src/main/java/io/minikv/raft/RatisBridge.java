@@ -57,6 +57,8 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   private final RaftGroup group;
   private final RaftGroupId groupId;
   private final RaftPeerId peerId;
+  private static final long BARRIER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final int maxBatchCommands;
@@ -356,11 +358,24 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
       readers = waitingReads;
       waitingReads = new ArrayList<>();
     }
+    attemptBarrier(readers, System.nanoTime());
+  }
+
+  /**
+   * Sends one ReadIndex barrier for {@code readers}. A failure — typically a leader change under
+   * way — is retried for up to {@link #BARRIER_RETRY_NANOS} before the readers see it.
+   */
+  private void attemptBarrier(List<CompletableFuture<Void>> readers, long startedNanos) {
     submitAsync(request(Message.EMPTY, RaftClientRequest.readRequestType()))
         .whenCompleteAsync(
             (reply, error) -> {
               Throwable failure =
                   error != null ? error : reply.isSuccess() ? null : reply.getException();
+              if (failure != null && System.nanoTime() - startedNanos < BARRIER_RETRY_NANOS) {
+                CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor)
+                    .execute(() -> attemptBarrier(readers, startedNanos));
+                return;
+              }
               for (CompletableFuture<Void> r : readers) {
                 if (failure == null) {
                   r.complete(null);
