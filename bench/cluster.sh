@@ -68,8 +68,12 @@ m() { echo $((8080 + $1 + PORT_OFFSET)); }
 drive minikv minikv-3 "$(m 1)"
 for round in 1 2 3; do
   leader=""
-  for i in 1 2 3; do
-    if [ "$(curl -s "http://127.0.0.1:$(m "$i")/admin/cluster" | jq -r '.groups[0].role')" = leader ]; then leader=$i; fi
+  for _ in $(seq 1 100); do # a restarted node may be taking its group back (priority)
+    for i in 1 2 3; do
+      if [ "$(curl -s "http://127.0.0.1:$(m "$i")/admin/cluster" | jq -r '.groups[0].role')" = leader ]; then leader=$i; fi
+    done
+    [ -n "$leader" ] && break
+    sleep 0.1
   done
   other=$(( leader % 3 + 1 ))
   kill -9 "$(cat "$CLUSTER_DIR/node-$leader.pid")"
