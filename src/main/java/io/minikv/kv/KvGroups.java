@@ -16,10 +16,6 @@ public final class KvGroups {
    */
   public record Group(
       String id, StorageEngine engine, CommandSubmitter submitter, RemoteReader remote) {
-    public Group(String id, StorageEngine engine, CommandSubmitter submitter) {
-      this(id, engine, submitter, null);
-    }
-
     public boolean hosted() {
       return engine != null;
     }

@@ -1,6 +1,9 @@
 package io.minikv.raft;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,11 +74,11 @@ public record GroupLayout(List<RaftGroup> groups) {
 
   /** The layout as text, as nodes publish it for a node that joins a formed cluster. */
   public String encode() {
-    java.io.StringWriter out = new java.io.StringWriter();
+    StringWriter out = new StringWriter();
     try {
       toProperties().store(out, null);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return out.toString();
   }
@@ -83,9 +86,9 @@ public record GroupLayout(List<RaftGroup> groups) {
   public static GroupLayout decode(String text) {
     Properties p = new Properties();
     try {
-      p.load(new java.io.StringReader(text));
+      p.load(new StringReader(text));
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return fromProperties(p);
   }

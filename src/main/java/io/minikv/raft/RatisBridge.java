@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -53,12 +54,12 @@ import org.apache.ratis.util.TimeDuration;
  * entry of earlier terms (a restart's replay) is applied too.
  */
 public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCloseable {
+  private static final long BARRIER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private final RaftServer server;
   private final RaftGroup group;
   private final RaftGroupId groupId;
   private final RaftPeerId peerId;
-  private static final long BARRIER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
-
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final int maxBatchCommands;
@@ -197,14 +198,19 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   private CompletableFuture<RaftClientReply> forward(Message message) {
+    return viaClient(c -> c.async().send(message));
+  }
+
+  /** Sends through the group's Raft client, which is dropped when the request fails. */
+  private CompletableFuture<RaftClientReply> viaClient(
+      Function<RaftClient, CompletableFuture<RaftClientReply>> send) {
     RaftClient c;
     try {
       c = client();
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return c.async()
-        .send(message)
+    return send.apply(c)
         .whenComplete(
             (reply, error) -> {
               if (error != null) {
@@ -307,29 +313,20 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   @Override
   public CompletableFuture<byte[]> query(byte[] query, boolean linearizable) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(query));
-    CompletableFuture<RaftClientReply> sent;
-    RaftClient c;
-    try {
-      c = client();
-    } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    sent =
-        linearizable
-            ? c.async().sendReadOnlyUnordered(message)
-            : c.async().sendReadOnlyNonLinearizable(message);
-    return sent.handle(
-        (reply, error) -> {
-          if (error != null) {
-            discard(c);
-          }
-          Throwable failure =
-              error != null ? error : reply.isSuccess() ? null : reply.getException();
-          if (failure != null) {
-            throw map(failure);
-          }
-          return reply.getMessage().getContent().toByteArray();
-        });
+    return viaClient(
+            c ->
+                linearizable
+                    ? c.async().sendReadOnlyUnordered(message)
+                    : c.async().sendReadOnlyNonLinearizable(message))
+        .handle(
+            (reply, error) -> {
+              Throwable failure =
+                  error != null ? error : reply.isSuccess() ? null : reply.getException();
+              if (failure != null) {
+                throw map(failure);
+              }
+              return reply.getMessage().getContent().toByteArray();
+            });
   }
 
   @Override

@@ -39,7 +39,7 @@ final class SnapshotStore implements StateMachineStorage {
   static final String CHECKSUMS = "CHECKSUMS";
   static final String ENGINE_DIR = "engine";
 
-  static final String SNAPSHOTS_DIR = "snapshots";
+  private static final String SNAPSHOTS_DIR = "snapshots";
   private static final String RECEIVE_DIR = "tmp";
 
   private volatile Path dir;

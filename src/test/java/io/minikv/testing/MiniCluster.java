@@ -2,6 +2,7 @@ package io.minikv.testing;
 
 import io.minikv.Node;
 import io.minikv.config.Config;
+import io.minikv.raft.DataGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,8 +150,7 @@ public final class MiniCluster implements AutoCloseable {
   /** The index of the node that leads data group {@code group} (in map order), or -1. */
   public int leader(int group) {
     for (int i = 0; i < nodes.length; i++) {
-      io.minikv.raft.DataGroup g =
-          nodes[i] == null ? null : nodes[i].raft().dataGroups().get(group);
+      DataGroup g = nodes[i] == null ? null : nodes[i].raft().dataGroups().get(group);
       if (g != null && g.hosted() && g.replica().isLeaderReady()) {
         return i;
       }

@@ -213,17 +213,7 @@ public final class RocksDbEngine implements StorageEngine {
       }
       acquire();
       try {
-        checkUsable();
-        if (it.isValid()) {
-          return true;
-        }
-        // An iterator also stops on an I/O or corruption error: that must not look like the end.
-        try {
-          it.status();
-        } catch (RocksDBException e) {
-          throw new StorageException("RocksDB scan failed: " + e.getMessage(), e);
-        }
-        return false;
+        return validLocked();
       } finally {
         release();
       }
@@ -231,12 +221,14 @@ public final class RocksDbEngine implements StorageEngine {
 
     @Override
     public KeyValue next() {
-      if (!hasNext()) {
+      if (closed) {
         throw new NoSuchElementException();
       }
       acquire();
       try {
-        checkUsable();
+        if (!validLocked()) {
+          throw new NoSuchElementException();
+        }
         KeyValue kv = new KeyValue(it.key(), it.value());
         if (reverse) {
           it.prev();
@@ -247,6 +239,21 @@ public final class RocksDbEngine implements StorageEngine {
       } finally {
         release();
       }
+    }
+
+    /** Whether the iterator is on an entry; call with the read lock held. */
+    private boolean validLocked() {
+      checkUsable();
+      if (it.isValid()) {
+        return true;
+      }
+      // An iterator also stops on an I/O or corruption error: that must not look like the end.
+      try {
+        it.status();
+      } catch (RocksDBException e) {
+        throw new StorageException("RocksDB scan failed: " + e.getMessage(), e);
+      }
+      return false;
     }
 
     @Override
