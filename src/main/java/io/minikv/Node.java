@@ -10,6 +10,7 @@ import io.minikv.auth.RootBasicAuthenticator;
 import io.minikv.auth.RootCredentials;
 import io.minikv.cluster.ClusterMembership;
 import io.minikv.cluster.NodeInfo;
+import io.minikv.cluster.ShardManager;
 import io.minikv.config.Config;
 import io.minikv.kv.BucketService;
 import io.minikv.kv.KvGroups;
@@ -23,6 +24,7 @@ import io.minikv.raft.GroupLayout;
 import io.minikv.raft.GroupReplica;
 import io.minikv.raft.RaftNode;
 import io.minikv.raft.RaftSettings;
+import io.minikv.raft.RatisBridge;
 import io.minikv.s3.BlobStore;
 import io.minikv.s3.BlobSweeper;
 import io.minikv.s3.S3GatewayVerticle;
@@ -49,7 +51,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.slf4j.Logger;
@@ -65,16 +66,24 @@ public final class Node implements AutoCloseable {
   private final Config config;
   private final Vertx vertx;
   private final RaftNode raft;
+  private final ShardManager shards;
   private final int httpPort;
   private final int s3Port;
   private final RootCredentials root;
   private volatile boolean closed;
 
   private Node(
-      Config config, Vertx vertx, RaftNode raft, int httpPort, int s3Port, RootCredentials root) {
+      Config config,
+      Vertx vertx,
+      RaftNode raft,
+      ShardManager shards,
+      int httpPort,
+      int s3Port,
+      RootCredentials root) {
     this.config = config;
     this.vertx = vertx;
     this.raft = raft;
+    this.shards = shards;
     this.httpPort = httpPort;
     this.s3Port = s3Port;
     this.root = root;
@@ -109,6 +118,7 @@ public final class Node implements AutoCloseable {
                 ClusterMembership.clusterManager(
                     CLUSTER_NAME, host, config.get(Config.CLUSTER_PORT), members));
     RaftNode raft = null;
+    ShardManager shards = null;
     try {
       String engineName = config.get(Config.STORAGE_ENGINE);
       int raftPort = freeIfZero(config.get(Config.RAFT_PORT), host);
@@ -133,6 +143,7 @@ public final class Node implements AutoCloseable {
             RaftNode.start(
                 settings,
                 registry,
+                engineName,
                 () -> StorageEngines.open(engineName, dataDir.resolve("engine")));
       } else {
         // One engine per hosted group, so that a group's snapshot is its engine's checkpoint.
@@ -144,19 +155,26 @@ public final class Node implements AutoCloseable {
                 registry,
                 httpPort,
                 s3Port,
-                gid ->
-                    StorageEngines.open(
-                        engineName, dataDir.resolve("engines").resolve(gid.toString())));
+                new GroupEngines(engineName, dataDir.resolve("engines")));
+        shards =
+            new ShardManager(
+                vertx,
+                raft,
+                new ShardManager.Settings(
+                    config.get(Config.CLUSTER_REBALANCE),
+                    config.get(Config.CLUSTER_REBALANCE_INTERVAL),
+                    config.get(Config.CLUSTER_DEAD_NODE_TIMEOUT),
+                    config.get(Config.CLUSTER_MOVE_TIMEOUT)));
+        shards.start();
       }
       List<KvGroups.Group> groups = new ArrayList<>();
       for (DataGroup g : raft.dataGroups()) {
-        groups.add(
-            new KvGroups.Group(
-                g.id(), g.hosted() ? g.replica().engine() : null, g.bridge(), g.bridge()));
+        groups.add(new KvGroups.Group(g.id(), () -> engineOf(g), g.bridge(), g.bridge()));
       }
       // Buckets and object records live in the first group. S3 is single-node only for now (a
       // cluster answers 501), so only a single node — which holds that group — uses them.
       GroupReplica home = members.isEmpty() ? raft.groups().get(0) : null;
+      RatisBridge homeBridge = raft.dataGroups().get(0).bridge();
       KvLimits limits =
           new KvLimits(
               config.get(Config.LIMITS_MAX_KEY_BYTES).intValue(),
@@ -169,7 +187,7 @@ public final class Node implements AutoCloseable {
       RaftNode r = raft;
       Authenticator authenticator = new RootBasicAuthenticator(root);
       BucketService buckets =
-          home == null ? null : new BucketService(vertx, home.engine(), home.bridge());
+          home == null ? null : new BucketService(vertx, home.engine(), homeBridge);
       RootCredentials rootKeys = root;
       BlobStore blobs = new BlobStore(dataDir.resolve("blobs"), config.get(Config.RAFT_SYNC));
       S3RestRoutes objects = new S3RestRoutes(vertx, buckets, blobs, rootKeys.accessKey());
@@ -198,7 +216,7 @@ public final class Node implements AutoCloseable {
               httpPort,
               config.get(Config.HTTP_SHUTDOWN_TIMEOUT),
               objectRoutes,
-              clusterView(vertx, config, r, members.isEmpty(), raftPort, httpPort, s3Port));
+              clusterView(vertx, config, r, shards, raftPort, httpPort, s3Port));
       int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
       vertx
           .deployVerticle(
@@ -225,13 +243,13 @@ public final class Node implements AutoCloseable {
           .deployVerticle(
               () -> new S3GatewayVerticle(s3), new DeploymentOptions().setInstances(instances))
           .await(30, TimeUnit.SECONDS);
-      for (GroupReplica g : raft.groups()) {
+      for (DataGroup g : raft.dataGroups()) {
         vertx
             .deployVerticle(
                 new TtlReaperVerticle(
-                    g.engine(),
+                    () -> engineOf(g),
                     g.bridge(),
-                    g::isLeaderReady,
+                    () -> g.replica() != null && g.replica().isLeaderReady(),
                     config.get(Config.TTL_REAPER_INTERVAL).toMillis()),
                 new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
             .await(30, TimeUnit.SECONDS);
@@ -247,8 +265,11 @@ public final class Node implements AutoCloseable {
                     config.get(Config.S3_UPLOAD_REAPER_INTERVAL).toMillis()))
             .await(30, TimeUnit.SECONDS);
       }
-      return new Node(config, vertx, raft, httpPort, s3.port(), root);
+      return new Node(config, vertx, raft, shards, httpPort, s3.port(), root);
     } catch (Exception | Error e) {
+      if (shards != null) {
+        shards.close();
+      }
       if (raft != null) {
         raft.close();
       }
@@ -276,7 +297,7 @@ public final class Node implements AutoCloseable {
       Vertx vertx,
       Config config,
       RaftNode raft,
-      boolean single,
+      ShardManager shards,
       int raftPort,
       int httpPort,
       int s3Port) {
@@ -292,8 +313,8 @@ public final class Node implements AutoCloseable {
             config.get(Config.CLUSTER_ZONE));
     return new ClusterView(
         id,
-        !single,
-        single
+        shards,
+        shards == null
             ? () -> io.vertx.core.Future.succeededFuture(List.of(self))
             : () -> ClusterMembership.nodesAsync(vertx),
         raft);
@@ -318,7 +339,7 @@ public final class Node implements AutoCloseable {
       PrometheusMeterRegistry registry,
       int httpPort,
       int s3Port,
-      Function<UUID, StorageEngine> engines)
+      RaftNode.Engines engines)
       throws Exception {
     UUID firstGroup = GroupLayout.groupId(CLUSTER_NAME, 0);
     boolean existing = Files.exists(settings.dir().resolve(GroupIdentity.FILE));
@@ -370,8 +391,41 @@ public final class Node implements AutoCloseable {
       }
       layout.store(settings.dir());
     }
-    ClusterMembership.publishLayout(vertx, layout.encode());
+    // Replicas may have moved while this node was down: the newest layout wins.
+    String published = ClusterMembership.layout(vertx);
+    if (published != null && GroupLayout.decode(published).version() > layout.version()) {
+      layout = GroupLayout.decode(published);
+      layout.store(settings.dir());
+    }
+    ClusterMembership.publishNewer(vertx, layout);
     return RaftNode.start(settings, registry, identity, layout, engines);
+  }
+
+  /** This node's replica engine of {@code g} now, or null. */
+  private static StorageEngine engineOf(DataGroup g) {
+    GroupReplica r = g.replica();
+    return r == null ? null : r.engine();
+  }
+
+  /** One engine per data group under {@code engines/<group id>}. */
+  private record GroupEngines(String name, Path dir) implements RaftNode.Engines {
+    @Override
+    public StorageEngine open(UUID group) {
+      return StorageEngines.open(name, dir.resolve(group.toString()));
+    }
+
+    @Override
+    public void delete(UUID group) throws IOException {
+      Path root = dir.resolve(group.toString());
+      if (!Files.exists(root)) {
+        return;
+      }
+      try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
   }
 
   private static int freeIfZero(int port, String host) {
@@ -422,6 +476,9 @@ public final class Node implements AutoCloseable {
       return;
     }
     closed = true;
+    if (shards != null) {
+      shards.close();
+    }
     try {
       vertx
           .close()

@@ -1,31 +1,37 @@
 package io.minikv.admin;
 
+import io.minikv.api.ApiError;
 import io.minikv.cluster.NodeInfo;
+import io.minikv.cluster.ShardManager;
 import io.minikv.kv.KvGroups;
 import io.minikv.kv.VShards;
 import io.minikv.raft.DataGroup;
+import io.minikv.raft.GroupLayout;
 import io.minikv.raft.GroupStatus;
 import io.minikv.raft.RaftNode;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /admin/cluster}: the nodes that joined, each group with its voters, leader, term and
- * this node's commit/apply progress, and the vshard map.
+ * {@code GET /admin/cluster}: the nodes that joined (with their state and replica count), each
+ * group with its voters, leader, term and this node's commit/apply progress, and the vshard map;
+ * and {@code POST /admin/nodes/{id}/decommission}.
  */
 public final class ClusterView {
   private final String nodeId;
-  private final boolean clustered;
+  private final ShardManager shards;
   private final Supplier<Future<List<NodeInfo>>> nodes;
   private final RaftNode raft;
 
+  /** {@code shards} is null on a single node. */
   public ClusterView(
-      String nodeId, boolean clustered, Supplier<Future<List<NodeInfo>>> nodes, RaftNode raft) {
+      String nodeId, ShardManager shards, Supplier<Future<List<NodeInfo>>> nodes, RaftNode raft) {
     this.nodeId = nodeId;
-    this.clustered = clustered;
+    this.shards = shards;
     this.nodes = nodes;
     this.raft = raft;
   }
@@ -34,12 +40,75 @@ public final class ClusterView {
     return nodes.get().map(this::render);
   }
 
+  /**
+   * Marks node {@code id} for decommissioning: the shard manager moves its replicas to other nodes,
+   * after which it holds none and may be stopped. Fails when the node is unknown or the others
+   * could not hold every group's replicas.
+   */
+  public Future<JsonObject> decommission(Vertx vertx, String id) {
+    if (shards == null) {
+      return Future.failedFuture(
+          new ApiError(409, "not_a_cluster", "a single node cannot be decommissioned"));
+    }
+    return nodes
+        .get()
+        .compose(
+            all -> {
+              if (all.stream().noneMatch(n -> n.nodeId().equals(id))) {
+                return Future.failedFuture(
+                    new ApiError(404, "node_not_found", "no node '" + id + "' in this cluster"));
+              }
+              GroupLayout layout = raft.layout();
+              int rf = 0;
+              for (var g : layout.groups()) {
+                rf = Math.max(rf, g.getPeers().size());
+              }
+              long remaining =
+                  all.stream()
+                      .filter(n -> !n.nodeId().equals(id))
+                      .filter(n -> !layout.decommissioned().contains(n.nodeId()))
+                      .count();
+              if (!layout.decommissioned().contains(id) && remaining < rf) {
+                return Future.failedFuture(
+                    new ApiError(
+                        409,
+                        "insufficient_nodes",
+                        "decommissioning "
+                            + id
+                            + " would leave "
+                            + remaining
+                            + " node(s) for groups of "
+                            + rf
+                            + " replicas; add a node first"));
+              }
+              return Future.fromCompletionStage(
+                  shards.decommission(id), vertx.getOrCreateContext());
+            })
+        .map(
+            layout ->
+                new JsonObject()
+                    .put("node", id)
+                    .put("state", state(layout, id))
+                    .put("replicas", layout.replicasOf(id)));
+  }
+
+  private static String state(GroupLayout layout, String id) {
+    if (!layout.decommissioned().contains(id)) {
+      return "active";
+    }
+    return layout.replicasOf(id) == 0 ? "decommissioned" : "decommissioning";
+  }
+
   private JsonObject render(List<NodeInfo> all) {
     JsonArray nodeList = new JsonArray();
+    GroupLayout layout = raft.layout();
     for (NodeInfo n : all) {
       nodeList.add(
           new JsonObject()
               .put("id", n.nodeId())
+              .put("state", state(layout, n.nodeId()))
+              .put("reachable", shards == null || shards.reachable().contains(n.nodeId()))
+              .put("replicas", shards == null ? 1 : layout.replicasOf(n.nodeId()))
               .put("raft", n.raftAddress())
               .put("http", n.httpAddress())
               .put("s3", n.s3Address())
@@ -90,11 +159,11 @@ public final class ClusterView {
               .put("group", d.id()));
     }
     JsonObject vshards = new JsonObject().put("count", VShards.COUNT).put("ranges", ranges);
-    return new JsonObject()
-        .put("mode", clustered ? "cluster" : "single")
-        .put("node", nodeId)
-        .put("nodes", nodeList)
-        .put("groups", groups)
-        .put("vshards", vshards);
+    JsonObject out =
+        new JsonObject().put("mode", shards != null ? "cluster" : "single").put("node", nodeId);
+    if (shards != null) {
+      out.put("layout_version", layout.version()).put("shard_manager", shards.activity());
+    }
+    return out.put("nodes", nodeList).put("groups", groups).put("vshards", vshards);
   }
 }

@@ -84,6 +84,16 @@ public final class ApiRouter {
                         .describe()
                         .onSuccess(view -> Responses.json(ctx, 200, view))
                         .onFailure(ctx::fail)));
+    router
+        .post("/admin/nodes/:id/decommission")
+        .handler(
+            named(
+                "/admin/nodes/{id}/decommission",
+                ctx ->
+                    s.cluster()
+                        .decommission(ctx.vertx(), ctx.pathParam("id"))
+                        .onSuccess(view -> Responses.json(ctx, 202, view))
+                        .onFailure(ctx::fail)));
     router.route("/s3").handler(named("/s3", s.objects()));
     router.route("/s3/*").handler(named("/s3/{bucket}/{key}", s.objects()));
 

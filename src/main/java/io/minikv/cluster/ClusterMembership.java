@@ -3,6 +3,7 @@ package io.minikv.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.minikv.raft.GroupLayout;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.shareddata.AsyncMap;
@@ -89,14 +90,34 @@ public final class ClusterMembership {
   }
 
   /**
-   * Publishes the data-group layout for nodes that join after the cluster formed (the first
-   * publication stays: every node formed the same one).
+   * Publishes {@code layout} unless the published one is as new or newer (by version); true if
+   * published. Blocking.
    */
-  public static void publishLayout(Vertx vertx, String layout) throws TimeoutException {
-    vertx
+  public static boolean publishNewer(Vertx vertx, GroupLayout layout) throws TimeoutException {
+    String next = layout.encode();
+    while (true) {
+      AsyncMap<String, String> map =
+          vertx.sharedData().<String, String>getAsyncMap(LAYOUT_MAP).await(30, TimeUnit.SECONDS);
+      String current = map.get(LAYOUT_KEY).await(30, TimeUnit.SECONDS);
+      if (current != null && GroupLayout.decode(current).version() >= layout.version()) {
+        return false;
+      }
+      boolean swapped =
+          current == null
+              ? map.putIfAbsent(LAYOUT_KEY, next).await(30, TimeUnit.SECONDS) == null
+              : map.replaceIfPresent(LAYOUT_KEY, current, next).await(30, TimeUnit.SECONDS);
+      if (swapped) {
+        return true;
+      }
+    }
+  }
+
+  /** The published layout, or null. Blocking. */
+  public static String layout(Vertx vertx) throws TimeoutException {
+    return vertx
         .sharedData()
         .<String, String>getAsyncMap(LAYOUT_MAP)
-        .compose(map -> map.putIfAbsent(LAYOUT_KEY, layout))
+        .compose(map -> map.get(LAYOUT_KEY))
         .await(30, TimeUnit.SECONDS);
   }
 
@@ -105,12 +126,7 @@ public final class ClusterMembership {
       throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      String layout =
-          vertx
-              .sharedData()
-              .<String, String>getAsyncMap(LAYOUT_MAP)
-              .compose(map -> map.get(LAYOUT_KEY))
-              .await(30, TimeUnit.SECONDS);
+      String layout = layout(vertx);
       if (layout != null) {
         return layout;
       }

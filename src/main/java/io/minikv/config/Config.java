@@ -203,6 +203,43 @@ public final class Config {
           Config::positive,
           "a positive duration",
           "How long a new node waits for bootstrap_expect members before giving up");
+  public static final ConfigKey<Boolean> CLUSTER_REBALANCE =
+      key(
+          "cluster",
+          "rebalance",
+          ValueType.BOOLEAN,
+          true,
+          v -> true,
+          "true or false",
+          "Move replicas so that every node holds about as many (replicas of decommissioned and"
+              + " dead nodes are always moved)");
+  public static final ConfigKey<Duration> CLUSTER_REBALANCE_INTERVAL =
+      key(
+          "cluster",
+          "rebalance_interval",
+          ValueType.DURATION,
+          Duration.ofSeconds(2),
+          Config::positive,
+          "a positive duration",
+          "How often the shard manager checks placement and starts the next replica move");
+  public static final ConfigKey<Duration> CLUSTER_DEAD_NODE_TIMEOUT =
+      key(
+          "cluster",
+          "dead_node_timeout",
+          ValueType.DURATION,
+          Duration.ofMinutes(5),
+          Config::positive,
+          "a positive duration",
+          "How long a node may be unreachable before its replicas are rebuilt on other nodes");
+  public static final ConfigKey<Duration> CLUSTER_MOVE_TIMEOUT =
+      key(
+          "cluster",
+          "move_timeout",
+          ValueType.DURATION,
+          Duration.ofMinutes(30),
+          Config::positive,
+          "a positive duration",
+          "How long a new replica may take to catch up before its move is abandoned");
   public static final ConfigKey<Integer> GRPC_PORT =
       port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
   public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");

@@ -2,6 +2,7 @@ package io.minikv.kv;
 
 import io.minikv.storage.StorageEngine;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The data groups the 256 vshards are spread over, in map order: group {@code i} of {@code n} holds
@@ -11,13 +12,15 @@ import java.util.List;
  */
 public final class KvGroups {
   /**
-   * One data group as the KV layer uses it: {@code engine} is this node's replica, or null when the
-   * node holds none, and then {@code remote} reads on the group's leader.
+   * One data group as the KV layer uses it: {@code replica} gives this node's replica engine, or
+   * null while the node holds none (replicas move), and then {@code remote} reads on the group's
+   * leader.
    */
   public record Group(
-      String id, StorageEngine engine, CommandSubmitter submitter, RemoteReader remote) {
-    public boolean hosted() {
-      return engine != null;
+      String id, Supplier<StorageEngine> replica, CommandSubmitter submitter, RemoteReader remote) {
+    /** This node's replica engine now, or null. */
+    public StorageEngine engine() {
+      return replica.get();
     }
   }
 

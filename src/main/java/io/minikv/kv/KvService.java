@@ -1,6 +1,7 @@
 package io.minikv.kv;
 
 import io.minikv.storage.Bytes;
+import io.minikv.storage.StorageEngine;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -143,12 +144,13 @@ public final class KvService {
   public Future<KeyEntry> get(String tenant, byte[] key, Consistency consistency) {
     checkKey(key);
     KvGroups.Group group = groups.ofKey(tenant, key);
+    StorageEngine local = group.engine();
     Future<KeyRecord> read =
-        group.hosted()
+        local != null
             ? read(
                 group,
                 consistency,
-                () -> KvReads.get(group.engine(), tenant, key, System.currentTimeMillis()))
+                () -> KvReads.get(local, tenant, key, System.currentTimeMillis()))
             : remote(group, ReadQuery.get(tenant, key), consistency).map(ReadQuery::decodeGet);
     return read.map(
         record -> {
@@ -212,11 +214,10 @@ public final class KvService {
 
   private Future<ScanResult> scanGroup(
       KvGroups.Group g, String tenant, ScanRequest request, Consistency consistency) {
-    if (g.hosted()) {
+    StorageEngine local = g.engine();
+    if (local != null) {
       return read(
-          g,
-          consistency,
-          () -> KvReads.scan(g.engine(), tenant, request, System.currentTimeMillis()));
+          g, consistency, () -> KvReads.scan(local, tenant, request, System.currentTimeMillis()));
     }
     return remote(g, ReadQuery.scan(tenant, request), consistency).map(ReadQuery::decodeScan);
   }

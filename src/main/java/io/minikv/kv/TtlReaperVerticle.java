@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * On the leader, periodically finds keys whose TTL has passed (the TTL index is ordered by expiry)
@@ -17,11 +18,12 @@ import java.util.function.BooleanSupplier;
 public final class TtlReaperVerticle extends PeriodicLeaderVerticle {
   private static final int MAX_PER_ROUND = 1000;
 
-  private final StorageEngine engine;
+  private final Supplier<StorageEngine> engine;
   private final CommandSubmitter submitter;
 
+  /** {@code engine} gives this node's replica of the group, or null while it holds none. */
   public TtlReaperVerticle(
-      StorageEngine engine,
+      Supplier<StorageEngine> engine,
       CommandSubmitter submitter,
       BooleanSupplier isLeader,
       long intervalMillis) {
@@ -47,9 +49,13 @@ public final class TtlReaperVerticle extends PeriodicLeaderVerticle {
 
   private List<Keyspace.TtlEntry> expiredEntries() {
     List<Keyspace.TtlEntry> out = new ArrayList<>();
+    StorageEngine local = engine.get();
+    if (local == null) {
+      return out;
+    }
     byte[] from = Keyspace.ttlBound(0);
     byte[] to = Keyspace.ttlBound(System.currentTimeMillis() + 1);
-    try (KeyValueIterator it = engine.scan(from, to, false)) {
+    try (KeyValueIterator it = local.scan(from, to, false)) {
       while (it.hasNext() && out.size() < MAX_PER_ROUND) {
         KeyValue kv = it.next();
         out.add(Keyspace.parseTtlKey(kv.key()));

@@ -7,9 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -17,13 +20,55 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 
 /**
- * The data groups a cluster forms at bootstrap, in vshard order: group i's voters are the
- * replication-factor nodes that follow node i (nodes ordered by id), and node i has the highest
- * priority in it, so that with as many groups as nodes each node leads one group (Ratis hands
- * leadership back to the highest-priority voter once it has caught up). Persisted on every node so
- * that a restart recreates a group it lost before its log was written.
+ * The data groups of a cluster in vshard order, with each group's voters as last known, the nodes
+ * being decommissioned and a version that grows with every change. At bootstrap group i's voters
+ * are the replication-factor nodes that follow node i (nodes ordered by id), and node i has the
+ * highest priority in it, so that with as many groups as nodes each node leads one group (Ratis
+ * hands leadership back to the highest-priority voter once it has caught up); the shard manager
+ * changes voters later (see ShardManager). Persisted on every node so that a restart recreates a
+ * group it lost before its log was written, and published so that a node learns where groups moved.
+ * Each group's Raft configuration stays the authority on its voters; this is a cache of it.
  */
-public record GroupLayout(List<RaftGroup> groups) {
+public record GroupLayout(long version, List<RaftGroup> groups, Set<String> decommissioned) {
+  public GroupLayout {
+    groups = List.copyOf(groups);
+    decommissioned = Collections.unmodifiableSet(new TreeSet<>(decommissioned));
+  }
+
+  public GroupLayout(List<RaftGroup> groups) {
+    this(1, groups, Set.of());
+  }
+
+  /** This layout with group {@code index} replaced, one version later. */
+  public GroupLayout withGroup(int index, RaftGroup group) {
+    List<RaftGroup> next = new ArrayList<>(groups);
+    next.set(index, group);
+    return new GroupLayout(version + 1, next, decommissioned);
+  }
+
+  /** This layout with {@code nodeId} marked for decommissioning, one version later. */
+  public GroupLayout withDecommissioned(String nodeId) {
+    Set<String> next = new TreeSet<>(decommissioned);
+    next.add(nodeId);
+    return new GroupLayout(version + 1, groups, next);
+  }
+
+  /** The index of group {@code id} in vshard order, or -1. */
+  public int indexOf(RaftGroupId id) {
+    for (int i = 0; i < groups.size(); i++) {
+      if (groups.get(i).getGroupId().equals(id)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** How many groups list {@code nodeId} as a voter. */
+  public int replicasOf(String nodeId) {
+    RaftPeerId id = RaftPeerId.valueOf(nodeId);
+    return (int) groups.stream().filter(g -> g.getPeer(id) != null).count();
+  }
+
   public static final String FILE = "layout.properties";
 
   /** The id of data group {@code index} of cluster {@code cluster}: the same on every node. */
@@ -49,10 +94,10 @@ public record GroupLayout(List<RaftGroup> groups) {
       }
       groups.add(RaftGroup.valueOf(RaftGroupId.valueOf(groupId(cluster, g)), peers));
     }
-    return new GroupLayout(List.copyOf(groups));
+    return new GroupLayout(groups);
   }
 
-  static RaftPeer peer(String id, String address, int priority) {
+  public static RaftPeer peer(String id, String address, int priority) {
     return RaftPeer.newBuilder()
         .setId(RaftPeerId.valueOf(id))
         .setAddress(address)
@@ -69,7 +114,10 @@ public record GroupLayout(List<RaftGroup> groups) {
   /** Writes the layout to {@code dir} atomically and durably. */
   public void store(Path dir) throws IOException {
     PropertiesFile.store(
-        dir, FILE, toProperties(), "minikv data groups formed at bootstrap; do not edit");
+        dir,
+        FILE,
+        toProperties(),
+        "minikv data groups and their voters as last known; do not edit");
   }
 
   /** The layout as text, as nodes publish it for a node that joins a formed cluster. */
@@ -105,11 +153,17 @@ public record GroupLayout(List<RaftGroup> groups) {
       UUID id = UUID.fromString(p.getProperty("group." + g + ".id"));
       groups.add(RaftGroup.valueOf(RaftGroupId.valueOf(id), peers));
     }
-    return new GroupLayout(List.copyOf(groups));
+    String off = p.getProperty("decommissioned", "");
+    return new GroupLayout(
+        Long.parseLong(p.getProperty("version", "1")),
+        groups,
+        off.isEmpty() ? Set.of() : Set.of(off.split(",")));
   }
 
   private Properties toProperties() {
     Properties p = new Properties();
+    p.setProperty("version", Long.toString(version));
+    p.setProperty("decommissioned", String.join(",", decommissioned));
     p.setProperty("groups", Integer.toString(groups.size()));
     for (int g = 0; g < groups.size(); g++) {
       RaftGroup group = groups.get(g);

@@ -1,7 +1,5 @@
 package io.minikv.raft;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.minikv.kv.KvApplier;
 import io.minikv.storage.StorageEngine;
 import java.io.IOException;
@@ -15,27 +13,20 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 
 /**
- * One data group as hosted on this node: its Raft division, the engine holding this replica's data,
- * the applier and the bridge that submits commands to the group.
+ * One data group as hosted on this node: its Raft division, the engine holding this replica's data
+ * and the applier.
  */
 public final class GroupReplica {
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final StorageEngine engine;
   private final KvApplier applier;
-  private final RatisBridge bridge;
 
-  GroupReplica(
-      RaftServer server,
-      RaftGroupId groupId,
-      StorageEngine engine,
-      KvApplier applier,
-      RatisBridge bridge) {
+  GroupReplica(RaftServer server, RaftGroupId groupId, StorageEngine engine, KvApplier applier) {
     this.server = server;
     this.groupId = groupId;
     this.engine = engine;
     this.applier = applier;
-    this.bridge = bridge;
   }
 
   public String id() {
@@ -48,10 +39,6 @@ public final class GroupReplica {
 
   public KvApplier applier() {
     return applier;
-  }
-
-  public RatisBridge bridge() {
-    return bridge;
   }
 
   private DivisionInfo info() {
@@ -93,7 +80,7 @@ public final class GroupReplica {
     return info().getLastAppliedIndex();
   }
 
-  private long commitIndex() {
+  long commitIndex() {
     try {
       return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
     } catch (IOException e) {
@@ -122,36 +109,5 @@ public final class GroupReplica {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  void registerMetrics(MeterRegistry registry) {
-    String group = id();
-    Gauge.builder("minikv_raft_term", this, GroupReplica::term)
-        .description("Current Raft term of the data group")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_leader", this, g -> g.info().isLeader() ? 1 : 0)
-        .description("1 when this node leads the data group")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_applied_index", this, GroupReplica::appliedIndex)
-        .description("Last Raft index applied to the engine")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_raft_commit_index", this, GroupReplica::commitIndex)
-        .description("Last Raft index this node knows to be committed")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder(
-            "minikv_raft_apply_lag", this, g -> Math.max(0, g.commitIndex() - g.appliedIndex()))
-        .description("Committed entries this node has not applied yet")
-        .tag("group", group)
-        .register(registry);
-    Gauge.builder("minikv_engine_bytes", engine, StorageEngine::approximateSizeBytes)
-        .description("Approximate bytes used by the storage engine")
-        .baseUnit("bytes")
-        .tag("engine", engine.name())
-        .tag("group", group)
-        .register(registry);
   }
 }

@@ -78,6 +78,19 @@ final class KvStateMachine extends BaseStateMachine {
             IOException.class);
   }
 
+  private volatile boolean closed;
+
+  /** Ratis closes a state machine when the server stops or the group is removed from it. */
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    super.close();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
   /** Called by Ratis before it installs a snapshot sent by the leader. */
   @Override
   public void pause() {

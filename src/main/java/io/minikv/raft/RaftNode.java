@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -26,6 +27,7 @@ import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
@@ -38,18 +40,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's Raft server and the data groups it hosts (in vshard-map order), each with its own
- * engine, applier and bridge.
+ * One node's Raft server and every data group (in vshard-map order): the groups it holds a replica
+ * of, each with its own engine and applier, and a bridge per group that submits to it wherever its
+ * leader is. Replicas come and go while the node runs (the shard manager adds and removes them
+ * through Ratis' group management), so whether a group is hosted here is asked, not remembered.
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
+  /** Opens and deletes the engine of a data group (by group id). */
+  public interface Engines {
+    String name();
+
+    StorageEngine open(UUID group);
+
+    /** Deletes the files of a closed engine whose replica was removed from this node. */
+    void delete(UUID group) throws IOException;
+  }
+
   private final RaftServer server;
+  private final RaftPeerId self;
   private final GroupIdentity identity;
-  private final List<GroupReplica> groups;
-  private final List<DataGroup> dataGroups;
+  private final Engines engines;
   private final Map<RaftGroupId, Store> stores;
+  private final Map<RaftGroupId, GroupReplica> replicas = new ConcurrentHashMap<>();
+  private final List<DataGroup> dataGroups = new ArrayList<>();
   private final Path dir;
+  private volatile GroupLayout layout;
+  private volatile boolean closed;
 
   /** What the state machine registry opened for a group: engine, applier, state machine. */
   private record Store(StorageEngine engine, KvApplier applier, KvStateMachine stateMachine) {}
@@ -57,130 +75,286 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(
       RaftServer server,
       GroupIdentity identity,
-      List<DataGroup> dataGroups,
+      Engines engines,
       Map<RaftGroupId, Store> stores,
+      GroupLayout layout,
       Path dir) {
     this.server = server;
+    this.self = server.getId();
     this.identity = identity;
-    this.dataGroups = dataGroups;
-    this.groups = dataGroups.stream().filter(DataGroup::hosted).map(DataGroup::replica).toList();
+    this.engines = engines;
     this.stores = stores;
+    this.layout = layout;
     this.dir = dir;
   }
 
   /** Starts the Raft server of a single node: one group, this node its only voter. */
   public static RaftNode start(
-      RaftSettings s, MeterRegistry registry, java.util.function.Supplier<StorageEngine> engine)
+      RaftSettings s, MeterRegistry registry, String engineName, Supplier<StorageEngine> engine)
       throws IOException {
     GroupIdentity identity = GroupIdentity.loadOrCreate(s.dir(), s.nodeId());
     RaftGroup group =
         RaftGroup.valueOf(
             RaftGroupId.valueOf(identity.groupId()),
             GroupLayout.peer(identity.nodeId(), s.host() + ":" + s.port(), 0));
-    return start(s, registry, identity, new GroupLayout(List.of(group)), gid -> engine.get());
+    Engines single =
+        new Engines() {
+          @Override
+          public String name() {
+            return engineName;
+          }
+
+          @Override
+          public StorageEngine open(UUID group) {
+            return engine.get();
+          }
+
+          @Override
+          public void delete(UUID group) {
+            throw new UnsupportedOperationException("a single node never loses its group");
+          }
+        };
+    return start(s, registry, identity, new GroupLayout(List.of(group)), single);
   }
 
   /**
-   * Starts this node's Raft server hosting the groups of {@code layout}: groups already in its
-   * storage are recovered (their configuration comes from their log), missing ones are created with
-   * the layout's voters. {@code engines} opens the engine of a group (by group id).
+   * Starts this node's Raft server with the groups of {@code layout}: groups already in its storage
+   * are recovered (their configuration comes from their log), groups it is a planned voter of but
+   * lacks are created with the layout's voters (bootstrap), the others are served through their
+   * leaders until a replica is added here.
    */
   public static RaftNode start(
       RaftSettings s,
       MeterRegistry registry,
       GroupIdentity identity,
       GroupLayout layout,
-      Function<UUID, StorageEngine> engines)
+      Engines engines)
       throws IOException {
     Map<RaftGroupId, Store> stores = new ConcurrentHashMap<>();
     StateMachine.Registry stateMachines =
         gid ->
             stores
-                .computeIfAbsent(
+                .compute(
                     gid,
-                    g -> {
-                      StorageEngine engine = engines.apply(g.getUuid());
+                    (g, old) -> {
+                      if (old != null && !old.stateMachine().isClosed()) {
+                        return old;
+                      }
+                      if (old != null) {
+                        // Removed from this node earlier and added again: start from nothing.
+                        dropEngine(engines, g, old);
+                      }
+                      StorageEngine engine = engines.open(g.getUuid());
                       KvApplier applier = new KvApplier(engine);
                       return new Store(
                           engine, applier, new KvStateMachine(engine, applier, registry));
                     })
                 .stateMachine();
-    RaftPeerId self = RaftPeerId.valueOf(identity.nodeId());
     RaftServer server =
         RaftServer.newBuilder()
-            .setServerId(self)
+            .setServerId(RaftPeerId.valueOf(identity.nodeId()))
             .setProperties(properties(s))
             .setStateMachineRegistry(stateMachines)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
-    server.start();
-    Set<RaftGroupId> existing = new HashSet<>();
-    server.getGroupIds().forEach(existing::add);
-    List<DataGroup> groups = new ArrayList<>();
+    RaftNode node = new RaftNode(server, identity, engines, stores, layout, s.dir());
+    for (RaftGroup group : layout.groups()) {
+      RaftGroupId gid = group.getGroupId();
+      RatisBridge bridge =
+          new RatisBridge(
+              server,
+              gid,
+              () -> node.layout().groups().get(node.layout().indexOf(gid)),
+              s.batchMaxCommands(),
+              s.batchMaxBytes(),
+              s.maxInflightEntries(),
+              registry);
+      node.dataGroups.add(new DataGroup(gid, bridge, node::replica, node::layout));
+    }
     try {
+      server.start();
+      Set<RaftGroupId> existing = new HashSet<>();
+      server.getGroupIds().forEach(existing::add);
       for (RaftGroup group : layout.groups()) {
         RaftGroupId gid = group.getGroupId();
-        List<String> voters =
-            group.getPeers().stream().map(p -> p.getId().toString()).sorted().toList();
-        if (!existing.contains(gid) && group.getPeer(self) == null) {
-          // Not a member: commands and reads go to the group's leader.
-          groups.add(
-              new DataGroup(
-                  gid.getUuid().toString(), null, bridge(server, group, s, registry), voters));
-          continue;
-        }
-        if (!existing.contains(gid)) {
+        if (!existing.contains(gid) && group.getPeer(node.self) != null) {
           RaftClientReply reply =
               server.groupManagement(
-                  GroupManagementRequest.newAdd(ClientId.randomId(), self, 1, group));
+                  GroupManagementRequest.newAdd(ClientId.randomId(), node.self, 1, group));
           if (!reply.isSuccess()) {
             throw new IOException("cannot create group " + gid + ": " + reply.getException());
           }
         }
-        Store store = stores.get(gid);
-        RatisBridge bridge = bridge(server, group, s, registry);
-        GroupReplica replica =
-            new GroupReplica(server, gid, store.engine(), store.applier(), bridge);
-        replica.registerMetrics(registry);
-        groups.add(new DataGroup(gid.getUuid().toString(), replica, bridge, voters));
         LOG.info(
-            "Raft peer {} hosts group {} ({} storage)",
+            "Raft peer {}: group {} {}",
             identity.nodeId(),
             gid.getUuid(),
-            existing.contains(gid) ? "recovered" : "new");
+            existing.contains(gid)
+                ? "recovered from storage"
+                : group.getPeer(node.self) != null ? "created" : "served through its leader");
       }
     } catch (IOException | RuntimeException e) {
-      for (DataGroup g : groups) {
-        g.bridge().close();
-      }
-      server.close();
+      node.close();
       throw e;
     }
-    RaftNode node = new RaftNode(server, identity, List.copyOf(groups), stores, s.dir());
-    Gauge.builder("minikv_raft_log_bytes", node, RaftNode::logSizeBytes)
-        .description("Bytes of Raft log and snapshots on disk")
-        .baseUnit("bytes")
-        .register(registry);
+    node.registerMetrics(registry);
     LOG.info(
         "Raft peer {} started on {}:{} hosting {} of {} data group(s)",
         identity.nodeId(),
         s.host(),
         s.port(),
         node.groups().size(),
-        groups.size());
+        node.dataGroups.size());
     return node;
   }
 
-  private static RatisBridge bridge(
-      RaftServer server, RaftGroup group, RaftSettings s, MeterRegistry registry) {
-    return new RatisBridge(
-        server, group, s.batchMaxCommands(), s.batchMaxBytes(), s.maxInflightEntries(), registry);
+  private static void dropEngine(Engines engines, RaftGroupId gid, Store store) {
+    try {
+      store.engine().close();
+      engines.delete(gid.getUuid());
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot delete the engine of removed group " + gid, e);
+    }
+  }
+
+  /**
+   * Closes and deletes the engines of replicas removed from this node (Ratis has closed their
+   * division and deleted its storage). Called periodically.
+   */
+  public void dropRemovedReplicas() {
+    if (closed) {
+      return;
+    }
+    Set<RaftGroupId> live = new HashSet<>();
+    server.getGroupIds().forEach(live::add);
+    for (RaftGroupId gid : List.copyOf(stores.keySet())) {
+      Store store = stores.get(gid);
+      if (live.contains(gid) || store == null || !store.stateMachine().isClosed()) {
+        continue;
+      }
+      if (stores.remove(gid, store)) {
+        replicas.remove(gid);
+        dropEngine(engines, gid, store);
+        LOG.info("Raft peer {}: replica of group {} removed", identity.nodeId(), gid.getUuid());
+      }
+    }
+  }
+
+  /** This node's replica of {@code gid} while it is one of the group's voters, else null. */
+  GroupReplica replica(RaftGroupId gid) {
+    Store store = stores.get(gid);
+    if (store == null || store.stateMachine().isClosed()) {
+      return null;
+    }
+    try {
+      RaftServer.Division division = server.getDivision(gid);
+      boolean voter = false;
+      for (RaftPeer p : division.getRaftConf().getCurrentPeers()) {
+        voter |= p.getId().equals(self);
+      }
+      if (!voter) {
+        return null;
+      }
+    } catch (IOException notHere) {
+      return null;
+    }
+    GroupReplica r =
+        replicas.computeIfAbsent(
+            gid, g -> new GroupReplica(server, g, store.engine(), store.applier()));
+    return r.engine() == store.engine() ? r : null;
+  }
+
+  public GroupLayout layout() {
+    return layout;
+  }
+
+  /**
+   * Takes {@code next} when it is newer than the layout this node has, and persists it. True if
+   * taken.
+   */
+  public synchronized boolean updateLayout(GroupLayout next) throws IOException {
+    if (next.version() <= layout.version()) {
+      return false;
+    }
+    next.store(dir);
+    layout = next;
+    return true;
+  }
+
+  private void registerMetrics(MeterRegistry registry) {
+    for (DataGroup d : dataGroups) {
+      String group = d.id();
+      gauge(registry, "minikv_raft_term", "Current Raft term of the data group", d, r -> r.term());
+      gauge(
+          registry,
+          "minikv_raft_leader",
+          "1 when this node leads the data group",
+          d,
+          r -> r.isLeaderReady() ? 1 : 0);
+      gauge(
+          registry,
+          "minikv_raft_applied_index",
+          "Last Raft index applied to the engine",
+          d,
+          GroupReplica::appliedIndex);
+      gauge(
+          registry,
+          "minikv_raft_commit_index",
+          "Last Raft index this node knows to be committed",
+          d,
+          GroupReplica::commitIndex);
+      gauge(
+          registry,
+          "minikv_raft_apply_lag",
+          "Committed entries this node has not applied yet",
+          d,
+          r -> Math.max(0, r.commitIndex() - r.appliedIndex()));
+      Gauge.builder(
+              "minikv_engine_bytes",
+              d,
+              g -> {
+                GroupReplica r = g.replica();
+                return r == null ? 0 : r.engine().approximateSizeBytes();
+              })
+          .description("Approximate bytes used by the storage engine (0 when not hosted here)")
+          .baseUnit("bytes")
+          .tag("engine", engines.name())
+          .tag("group", group)
+          .register(registry);
+    }
+    Gauge.builder("minikv_raft_log_bytes", this, RaftNode::logSizeBytes)
+        .description("Bytes of Raft log and snapshots on disk")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  /** A per-group gauge that reads NaN while this node holds no replica of the group. */
+  private static void gauge(
+      MeterRegistry registry,
+      String name,
+      String description,
+      DataGroup d,
+      ToDoubleFunction<GroupReplica> value) {
+    Gauge.builder(
+            name,
+            d,
+            g -> {
+              GroupReplica r = g.replica();
+              try {
+                return r == null ? Double.NaN : value.applyAsDouble(r);
+              } catch (RuntimeException removedMeanwhile) {
+                return Double.NaN;
+              }
+            })
+        .description(description)
+        .tag("group", d.id())
+        .register(registry);
   }
 
   private static RaftProperties properties(RaftSettings s) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    RaftServerConfigKeys.setStorageDir(p, java.util.List.of(s.dir().toFile()));
+    RaftServerConfigKeys.setStorageDir(p, List.of(s.dir().toFile()));
     GrpcConfigKeys.Server.setHost(p, s.host());
     GrpcConfigKeys.Server.setPort(p, s.port());
     long timeoutMs = s.electionTimeout().toMillis();
@@ -224,9 +398,16 @@ public final class RaftNode implements AutoCloseable {
     return p;
   }
 
-  /** The data groups this node holds a replica of, in vshard-map order. */
+  /** The data groups this node holds a replica of now, in vshard-map order. */
   public List<GroupReplica> groups() {
-    return groups;
+    List<GroupReplica> out = new ArrayList<>();
+    for (DataGroup d : dataGroups) {
+      GroupReplica r = d.replica();
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   /** Every data group, hosted here or not, in vshard-map order. */
@@ -236,7 +417,11 @@ public final class RaftNode implements AutoCloseable {
 
   /** True when every hosted group has a leader this node knows (see GroupReplica.isReady). */
   public boolean isReady() {
-    return groups.stream().allMatch(GroupReplica::isReady);
+    return groups().stream().allMatch(GroupReplica::isReady);
+  }
+
+  public RaftServer server() {
+    return server;
   }
 
   public GroupIdentity identity() {
@@ -254,6 +439,7 @@ public final class RaftNode implements AutoCloseable {
   /** Closes the server, then each group's bridge and engine. */
   @Override
   public void close() throws IOException {
+    closed = true;
     try {
       server.close();
     } finally {

@@ -11,7 +11,9 @@ import io.minikv.kv.RemoteReader;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -26,6 +29,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -57,7 +61,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   private static final long BARRIER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final RaftServer server;
-  private final RaftGroup group;
+  private final Supplier<RaftGroup> planned;
   private final RaftGroupId groupId;
   private final RaftPeerId peerId;
   private final ClientId clientId = ClientId.randomId();
@@ -81,14 +85,15 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
 
   RatisBridge(
       RaftServer server,
-      RaftGroup group,
+      RaftGroupId groupId,
+      Supplier<RaftGroup> planned,
       int maxBatchCommands,
       long maxBatchBytes,
       int maxInflight,
       MeterRegistry registry) {
     this.server = server;
-    this.group = group;
-    this.groupId = group.getGroupId();
+    this.planned = planned;
+    this.groupId = groupId;
     this.peerId = server.getId();
     this.maxBatchCommands = maxBatchCommands;
     this.maxBatchBytes = maxBatchBytes;
@@ -244,16 +249,23 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   /**
-   * A client for the group's peers (as this node hosts them, else as planned), made on first use.
+   * A client for the group's peers (as this node's replica knows them and as the layout last
+   * recorded them), made on first use and again after a failure, so that it follows replica moves.
    */
   private synchronized RaftClient client() throws IOException {
     if (client == null) {
-      RaftGroup peers = group;
+      Map<RaftPeerId, RaftPeer> known = new LinkedHashMap<>();
       try {
-        peers = server.getDivision(groupId).getGroup();
+        for (RaftPeer p : server.getDivision(groupId).getGroup().getPeers()) {
+          known.put(p.getId(), p);
+        }
       } catch (IOException notHostedHere) {
-        // a group this node holds no replica of: the planned voters
+        // a group this node holds no replica of: the recorded voters
       }
+      for (RaftPeer p : planned.get().getPeers()) {
+        known.putIfAbsent(p.getId(), p);
+      }
+      RaftGroup peers = RaftGroup.valueOf(groupId, known.values());
       client =
           RaftClient.newBuilder()
               .setProperties(server.getProperties())

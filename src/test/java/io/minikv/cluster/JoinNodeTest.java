@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node that joins a formed cluster takes the layout the others published and, holding no replica
- * yet, serves every request through the groups' leaders; it keeps that layout across a restart.
+ * (rebalancing is off here; RebalanceTest covers moving replicas to it), serves every request
+ * through the groups' leaders; it keeps that layout across a restart.
  */
 class JoinNodeTest {
   @TempDir Path dir;
@@ -24,7 +25,9 @@ class JoinNodeTest {
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aNodeJoiningAFormedClusterServesEveryGroup() throws Exception {
-    try (MiniCluster c = MiniCluster.startFirst(dir, 4, 3, "--cluster.bootstrap_expect=3")) {
+    try (MiniCluster c =
+        MiniCluster.startFirst(
+            dir, 4, 3, "--cluster.bootstrap_expect=3", "--cluster.rebalance=false")) {
       for (int k = 0; k < 12; k++) {
         assertEquals(201, c.http(k % 3).put("/kv/before-" + k, "b" + k).statusCode());
       }

@@ -1,0 +1,569 @@
+package io.minikv.cluster;
+
+import io.minikv.raft.GroupLayout;
+import io.minikv.raft.RaftNode;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.ProtoUtils;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places data-group replicas on nodes. Every node runs one; each pass it probes every published
+ * node over Ratis (its reachability is what matters here), takes a newer published layout, and
+ * drops engines of replicas removed from it. The reachable, not decommissioned node with the lowest
+ * id is the coordinator: it reads each group's configuration from the group's leader (the authority
+ * on voters), records it in the layout, removes stray replicas and listeners, and makes at most one
+ * replica move per pass — off a decommissioned node or one unreachable for longer than {@code
+ * deadAfter}, else from the node with the most replicas to the one with the fewest when they differ
+ * by two or more. One move at a time is the bound on the data movement rate.
+ *
+ * <p>A move adds the new node as a Ratis listener (a learner: it receives the log or a snapshot but
+ * does not vote), waits until it has applied what the leader had committed when it was added, then
+ * replaces the old voter with it in one configuration change, and finally removes the old node's
+ * replica. The new voter inherits the old one's leader priority, so leadership moves with it.
+ */
+public final class ShardManager implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardManager.class);
+
+  /** The {@code [cluster]} settings that drive placement. */
+  public record Settings(
+      boolean rebalance, Duration interval, Duration deadAfter, Duration moveTimeout) {}
+
+  /** A group's configuration as its leader reports it. */
+  private record Conf(
+      int index,
+      RaftGroupId id,
+      List<RaftPeer> voters,
+      List<RaftPeer> listeners,
+      boolean changing,
+      String leader) {
+    RaftPeer voter(String node) {
+      for (RaftPeer p : voters) {
+        if (p.getId().toString().equals(node)) {
+          return p;
+        }
+      }
+      return null;
+    }
+
+    boolean has(String node) {
+      return voter(node) != null
+          || listeners.stream().anyMatch(p -> p.getId().toString().equals(node));
+    }
+  }
+
+  private final Vertx vertx;
+  private final RaftNode raft;
+  private final String self;
+  private final Settings settings;
+  private final RaftProperties clientProperties;
+  private final ScheduledExecutorService executor;
+  private final ExecutorService requests;
+  private final Map<String, Long> lastSeen = new HashMap<>();
+  private volatile Set<String> reachable = Set.of();
+  private volatile String activity = "idle";
+  private long coordinatingSince = -1;
+
+  public ShardManager(Vertx vertx, RaftNode raft, Settings settings) {
+    this.vertx = vertx;
+    this.raft = raft;
+    this.self = raft.identity().nodeId();
+    this.settings = settings;
+    this.clientProperties = new RaftProperties(raft.server().getProperties());
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    this.executor = Executors.newSingleThreadScheduledExecutor(daemon("minikv-shard-manager"));
+    this.requests = Executors.newSingleThreadExecutor(daemon("minikv-shard-requests"));
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public void start() {
+    long ms = settings.interval().toMillis();
+    executor.scheduleWithFixedDelay(this::pass, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Nodes that answered this node's last probe. */
+  public Set<String> reachable() {
+    return reachable;
+  }
+
+  /** What the coordinator is doing, or "idle"; on other nodes, who coordinates. */
+  public String activity() {
+    return activity;
+  }
+
+  private void pass() {
+    try {
+      List<NodeInfo> nodes = ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS);
+      takePublishedLayout();
+      raft.dropRemovedReplicas();
+      Map<String, Set<RaftGroupId>> hosting = probe(nodes);
+      reachable = Set.copyOf(hosting.keySet());
+      GroupLayout layout = raft.layout();
+      String coordinator =
+          hosting.keySet().stream()
+              .filter(n -> !layout.decommissioned().contains(n))
+              .min(Comparator.naturalOrder())
+              .orElse(self);
+      if (!coordinator.equals(self)) {
+        coordinatingSince = -1;
+        lastSeen.clear();
+        activity = "coordinated by " + coordinator;
+        return;
+      }
+      long now = System.nanoTime();
+      if (coordinatingSince < 0) {
+        coordinatingSince = now;
+      }
+      for (String n : hosting.keySet()) {
+        lastSeen.put(n, now);
+      }
+      coordinate(nodes, hosting, now);
+    } catch (Exception e) {
+      LOG.warn("shard manager pass failed: {}", e.toString());
+      activity = "last pass failed: " + e.getMessage();
+    }
+  }
+
+  private void takePublishedLayout() throws Exception {
+    String published = ClusterMembership.layout(vertx);
+    if (published != null) {
+      raft.updateLayout(GroupLayout.decode(published));
+    }
+  }
+
+  /** The groups each reachable node holds a division of; unreachable nodes are absent. */
+  private Map<String, Set<RaftGroupId>> probe(List<NodeInfo> nodes) {
+    Map<String, Set<RaftGroupId>> out = new LinkedHashMap<>();
+    List<RaftPeer> peers = new ArrayList<>();
+    for (NodeInfo n : nodes) {
+      peers.add(GroupLayout.peer(n.nodeId(), n.raftAddress(), 0));
+    }
+    RaftGroupId any = raft.layout().groups().get(0).getGroupId();
+    try (RaftClient client = client(any, peers, RetryPolicies.noRetry())) {
+      for (NodeInfo n : nodes) {
+        try {
+          List<RaftGroupId> groups =
+              client.getGroupManagementApi(RaftPeerId.valueOf(n.nodeId())).list().getGroupIds();
+          out.put(n.nodeId(), new HashSet<>(groups));
+        } catch (IOException | RuntimeException unreachable) {
+          // absent from the result
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("closing the probe client: {}", e.toString());
+    }
+    return out;
+  }
+
+  private void coordinate(List<NodeInfo> nodes, Map<String, Set<RaftGroupId>> hosting, long now)
+      throws Exception {
+    Map<String, NodeInfo> byId = new LinkedHashMap<>();
+    for (NodeInfo n : nodes) {
+      byId.put(n.nodeId(), n);
+    }
+    GroupLayout layout = raft.layout();
+    List<Conf> confs = new ArrayList<>();
+    for (int i = 0; i < layout.groups().size(); i++) {
+      Conf c = conf(i, layout.groups().get(i), byId, hosting);
+      if (c == null) {
+        activity = "waiting for a leader in group " + layout.groups().get(i).getGroupId().getUuid();
+        return;
+      }
+      confs.add(c);
+    }
+    record(confs);
+    for (Conf c : confs) {
+      if (c.changing()) {
+        activity = "waiting for a configuration change of group " + c.id().getUuid();
+        return;
+      }
+    }
+    if (tidy(confs, byId, hosting)) {
+      return;
+    }
+    Set<String> decommissioned = raft.layout().decommissioned();
+    List<String> eligible = new ArrayList<>();
+    for (String n : byId.keySet()) {
+      if (hosting.containsKey(n) && !decommissioned.contains(n)) {
+        eligible.add(n);
+      }
+    }
+    Map<String, Integer> counts = new HashMap<>();
+    for (String n : eligible) {
+      counts.put(n, 0);
+    }
+    for (Conf c : confs) {
+      for (RaftPeer p : c.voters()) {
+        counts.computeIfPresent(p.getId().toString(), (k, v) -> v + 1);
+      }
+    }
+    Comparator<String> fewest =
+        Comparator.<String>comparingInt(counts::get).thenComparing(Comparator.naturalOrder());
+    for (Conf c : confs) {
+      for (RaftPeer v : c.voters()) {
+        String id = v.getId().toString();
+        boolean dead =
+            !hosting.containsKey(id)
+                && now - Math.max(coordinatingSince, lastSeen.getOrDefault(id, 0L))
+                    > settings.deadAfter().toNanos();
+        if (!decommissioned.contains(id) && !dead) {
+          continue;
+        }
+        String target = eligible.stream().filter(n -> !c.has(n)).min(fewest).orElse(null);
+        if (target == null) {
+          activity =
+              "no node can take the replica of group " + c.id().getUuid() + " on " + id + " yet";
+          continue;
+        }
+        move(c, id, byId.get(target));
+        return;
+      }
+    }
+    if (!settings.rebalance() || eligible.size() < 2) {
+      activity = "idle";
+      return;
+    }
+    String most = eligible.stream().max(fewest).orElseThrow();
+    String least = eligible.stream().min(fewest).orElseThrow();
+    if (counts.get(most) - counts.get(least) < 2) {
+      activity = "idle";
+      return;
+    }
+    // Prefer moving a group the loaded node is the preferred leader of: leadership follows.
+    Conf pick = null;
+    for (Conf c : confs) {
+      if (c.voter(most) != null && !c.has(least)) {
+        if (pick == null || c.voter(most).getPriority() > pick.voter(most).getPriority()) {
+          pick = c;
+        }
+      }
+    }
+    if (pick != null) {
+      move(pick, most, byId.get(least));
+    }
+  }
+
+  /** The configuration of group {@code index} as its leader reports it, or null without one. */
+  private Conf conf(
+      int index,
+      RaftGroup recorded,
+      Map<String, NodeInfo> byId,
+      Map<String, Set<RaftGroupId>> hosting) {
+    RaftGroupId gid = recorded.getGroupId();
+    List<RaftPeer> peers = new ArrayList<>();
+    for (Map.Entry<String, Set<RaftGroupId>> e : hosting.entrySet()) {
+      if (e.getValue().contains(gid) && byId.containsKey(e.getKey())) {
+        peers.add(GroupLayout.peer(e.getKey(), byId.get(e.getKey()).raftAddress(), 0));
+      }
+    }
+    try (RaftClient client = client(gid, peers, RetryPolicies.noRetry())) {
+      for (RaftPeer p : peers) {
+        GroupInfoReply info;
+        try {
+          info = client.getGroupManagementApi(p.getId()).info(gid);
+        } catch (IOException | RuntimeException e) {
+          continue;
+        }
+        if (info.getRoleInfoProto().getRole() != RaftPeerRole.LEADER || info.getConf().isEmpty()) {
+          continue;
+        }
+        RaftConfigurationProto conf = info.getConf().get();
+        return new Conf(
+            index,
+            gid,
+            ProtoUtils.toRaftPeers(conf.getPeersList()),
+            ProtoUtils.toRaftPeers(conf.getListenersList()),
+            conf.getOldPeersCount() > 0 || conf.getOldListenersCount() > 0,
+            p.getId().toString());
+      }
+    } catch (IOException e) {
+      LOG.debug("closing a conf client: {}", e.toString());
+    }
+    return null;
+  }
+
+  /** Records the voters the leaders reported in the layout and publishes it when it changed. */
+  private void record(List<Conf> confs) throws Exception {
+    GroupLayout next = raft.layout();
+    GroupLayout base = next;
+    for (Conf c : confs) {
+      RaftGroup known = next.groups().get(c.index());
+      if (!sameVoters(known.getPeers(), c.voters())) {
+        next = next.withGroup(c.index(), RaftGroup.valueOf(c.id(), c.voters()));
+      }
+    }
+    if (next != base) {
+      publish(next);
+    }
+  }
+
+  private static boolean sameVoters(java.util.Collection<RaftPeer> a, List<RaftPeer> b) {
+    Map<String, String> x = new HashMap<>();
+    for (RaftPeer p : a) {
+      x.put(p.getId().toString(), p.getAddress() + "|" + p.getPriority());
+    }
+    Map<String, String> y = new HashMap<>();
+    for (RaftPeer p : b) {
+      y.put(p.getId().toString(), p.getAddress() + "|" + p.getPriority());
+    }
+    return x.equals(y);
+  }
+
+  /** Publishes {@code next} and takes it locally unless a newer one was published meanwhile. */
+  private void publish(GroupLayout next) throws Exception {
+    if (ClusterMembership.publishNewer(vertx, next)) {
+      raft.updateLayout(next);
+    }
+  }
+
+  /**
+   * Removes what a failed or interrupted move left: listeners in a configuration, and replicas on
+   * nodes that are not in their group's configuration. True if it changed anything.
+   */
+  private boolean tidy(
+      List<Conf> confs, Map<String, NodeInfo> byId, Map<String, Set<RaftGroupId>> hosting)
+      throws IOException {
+    for (Conf c : confs) {
+      if (!c.listeners().isEmpty()) {
+        activity = "removing leftover listeners of group " + c.id().getUuid();
+        setConfiguration(c, c.voters(), List.of());
+        return true;
+      }
+    }
+    boolean changed = false;
+    for (Conf c : confs) {
+      for (Map.Entry<String, Set<RaftGroupId>> e : hosting.entrySet()) {
+        if (e.getValue().contains(c.id()) && !c.has(e.getKey())) {
+          removeReplica(c.id(), byId.get(e.getKey()));
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  private void move(Conf c, String from, NodeInfo to) throws Exception {
+    String what = "group " + c.id().getUuid() + " from " + from + " to " + to.nodeId();
+    activity = "moving " + what;
+    LOG.info("moving {}", what);
+    RaftPeer old = c.voter(from);
+    RaftPeer learner =
+        RaftPeer.newBuilder()
+            .setId(to.nodeId())
+            .setAddress(to.raftAddress())
+            .setStartupRole(RaftPeerRole.LISTENER)
+            .build();
+    List<RaftPeer> start = new ArrayList<>(c.voters());
+    start.add(learner);
+    try (RaftClient client = client(c.id(), List.of(learner), RetryPolicies.noRetry())) {
+      RaftClientReply added =
+          client.getGroupManagementApi(learner.getId()).add(RaftGroup.valueOf(c.id(), start), true);
+      if (!added.isSuccess()) {
+        throw new IOException("adding the group on " + to.nodeId() + ": " + added.getException());
+      }
+    }
+    setConfiguration(c, c.voters(), List.of(learner));
+    long target = committedIndex(c);
+    long deadline = System.nanoTime() + settings.moveTimeout().toNanos();
+    while (appliedIndex(c.id(), learner) < target) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(
+            "the replica on " + to.nodeId() + " did not catch up within " + settings.moveTimeout());
+      }
+      Thread.sleep(200);
+    }
+    List<RaftPeer> voters = new ArrayList<>();
+    for (RaftPeer p : c.voters()) {
+      if (!p.getId().toString().equals(from)) {
+        voters.add(p);
+      }
+    }
+    voters.add(GroupLayout.peer(to.nodeId(), to.raftAddress(), old.getPriority()));
+    setConfiguration(c, voters, List.of());
+    record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, c.leader())));
+    if (reachable.contains(from)) {
+      removeReplica(c.id(), nodeInfo(from));
+    }
+    LOG.info("moved {}", what);
+    activity = "moved " + what;
+  }
+
+  private NodeInfo nodeInfo(String id) throws TimeoutException {
+    return ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS).stream()
+        .filter(n -> n.nodeId().equals(id))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private void setConfiguration(Conf c, List<RaftPeer> voters, List<RaftPeer> listeners)
+      throws IOException {
+    List<RaftPeer> all = new ArrayList<>(voters);
+    all.addAll(listeners);
+    all.addAll(c.voters());
+    try (RaftClient client =
+        client(
+            c.id(),
+            dedupe(all),
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                20, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))) {
+      RaftClientReply reply =
+          client
+              .admin()
+              .setConfiguration(
+                  SetConfigurationRequest.Arguments.newBuilder()
+                      .setServersInNewConf(voters)
+                      .setListenersInNewConf(listeners)
+                      .build());
+      if (!reply.isSuccess()) {
+        throw new IOException(
+            "configuration change of group " + c.id().getUuid() + ": " + reply.getException());
+      }
+    }
+  }
+
+  private static List<RaftPeer> dedupe(List<RaftPeer> peers) {
+    Map<RaftPeerId, RaftPeer> out = new LinkedHashMap<>();
+    for (RaftPeer p : peers) {
+      out.putIfAbsent(p.getId(), p);
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  private long committedIndex(Conf c) throws IOException {
+    RaftPeer leader = c.voter(c.leader());
+    try (RaftClient client = client(c.id(), List.of(leader), RetryPolicies.noRetry())) {
+      return client
+          .getGroupManagementApi(leader.getId())
+          .info(c.id())
+          .getLogInfoProto()
+          .getCommitted()
+          .getIndex();
+    }
+  }
+
+  private long appliedIndex(RaftGroupId gid, RaftPeer peer) {
+    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
+      return client
+          .getGroupManagementApi(peer.getId())
+          .info(gid)
+          .getLogInfoProto()
+          .getApplied()
+          .getIndex();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private void removeReplica(RaftGroupId gid, NodeInfo node) throws IOException {
+    if (node == null) {
+      return;
+    }
+    LOG.info("removing the replica of group {} from {}", gid.getUuid(), node.nodeId());
+    RaftPeer peer = GroupLayout.peer(node.nodeId(), node.raftAddress(), 0);
+    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
+      RaftClientReply reply = client.getGroupManagementApi(peer.getId()).remove(gid, true, false);
+      if (!reply.isSuccess()) {
+        throw new IOException(
+            "removing group " + gid.getUuid() + " from " + node.nodeId() + ": " + reply);
+      }
+    }
+  }
+
+  private RaftClient client(RaftGroupId gid, List<RaftPeer> peers, RetryPolicy retry) {
+    return RaftClient.newBuilder()
+        .setProperties(clientProperties)
+        .setRaftGroup(RaftGroup.valueOf(gid, peers))
+        .setClientId(ClientId.randomId())
+        .setRetryPolicy(retry)
+        .build();
+  }
+
+  /**
+   * Marks {@code nodeId} for decommissioning in the published layout; the coordinator then moves
+   * its replicas away.
+   */
+  public CompletableFuture<GroupLayout> decommission(String nodeId) {
+    CompletableFuture<GroupLayout> f = new CompletableFuture<>();
+    // Not on the pass thread, which may be busy with a long move; not on a Vert.x thread either,
+    // where the blocking map calls are refused.
+    requests.execute(
+        () -> {
+          try {
+            f.complete(markDecommissioned(nodeId));
+          } catch (Exception | Error e) {
+            f.completeExceptionally(e);
+          }
+        });
+    return f;
+  }
+
+  private GroupLayout markDecommissioned(String nodeId) throws Exception {
+    while (true) {
+      GroupLayout base = raft.layout();
+      String raw = ClusterMembership.layout(vertx);
+      if (raw != null && GroupLayout.decode(raw).version() > base.version()) {
+        base = GroupLayout.decode(raw);
+      }
+      if (base.decommissioned().contains(nodeId)) {
+        return base;
+      }
+      GroupLayout next = base.withDecommissioned(nodeId);
+      if (ClusterMembership.publishNewer(vertx, next)) {
+        raft.updateLayout(next);
+        return next;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    requests.shutdownNow();
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
