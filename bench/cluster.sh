@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 3-node benchmark: a 3-node minikv cluster (scripts/minikv cluster start 3: three Raft data groups,
-# RF 3, one led by each node, fsync on) beside a 3-member etcd 3.4 cluster (Debian's etcd-server),
+# RF 3, one led by each node, fsync on), the same with one data group (--cluster.data_groups=1),
+# beside a 3-member etcd 3.4 cluster (Debian's etcd-server),
 # same machine, same wrk workloads as bench/run.sh (100k preloaded keys, 100-byte values, wrk -t2
 # -c64, PUT, GET, 90/10 MIX) sent to the first node/member after an unmeasured PUT warm-up (the
 # JVMs' JIT needs minutes); then for each system, three times, the time from kill -9 of the (first
@@ -82,6 +83,12 @@ for round in 1 2 3; do
   "$root/scripts/minikv" cluster node "$leader" 3 --auth.enabled=false
   sleep 2
 done
+"$root/scripts/minikv" cluster stop
+
+# --- minikv, 3 nodes, one data group (node 1 leads every write: no forwarding, bigger batches)
+rm -rf "$CLUSTER_DIR"
+"$root/scripts/minikv" cluster start 3 --auth.enabled=false --cluster.data_groups=1
+drive minikv minikv-3-one-group "$(m 1)"
 "$root/scripts/minikv" cluster stop
 
 # --- etcd, 3 members

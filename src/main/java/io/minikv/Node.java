@@ -362,9 +362,14 @@ public final class Node implements AutoCloseable {
     if (expect == 0) {
       expect = Math.min(5, members(config.get(Config.CLUSTER_MEMBERS)).size());
     }
+    // A layout already published means the cluster has formed: join it, whatever the member list.
+    String formed = existing ? null : ClusterMembership.layout(vertx);
     List<NodeInfo> nodes =
         ClusterMembership.publishAndAwait(
-            vertx, self, existing ? 1 : expect, config.get(Config.CLUSTER_JOIN_TIMEOUT));
+            vertx,
+            self,
+            existing || formed != null ? 1 : expect,
+            config.get(Config.CLUSTER_JOIN_TIMEOUT));
     GroupLayout layout = GroupLayout.load(settings.dir());
     if (layout == null && existing) {
       // Formed by a version with one data group: its configuration is in its log.
@@ -375,11 +380,14 @@ public final class Node implements AutoCloseable {
       for (NodeInfo n : nodes.subList(0, Math.min(expect, nodes.size()))) {
         peers.put(n.nodeId(), n.raftAddress());
       }
-      if (!peers.containsKey(identity.nodeId())) {
+      if (formed != null || !peers.containsKey(identity.nodeId())) {
         // Joining a formed cluster: its layout, in which this node holds no replica yet.
         layout =
             GroupLayout.decode(
-                ClusterMembership.awaitLayout(vertx, config.get(Config.CLUSTER_JOIN_TIMEOUT)));
+                formed != null
+                    ? formed
+                    : ClusterMembership.awaitLayout(
+                        vertx, config.get(Config.CLUSTER_JOIN_TIMEOUT)));
       } else {
         int groups = config.get(Config.CLUSTER_DATA_GROUPS);
         layout =

@@ -312,7 +312,7 @@ public final class Config {
           "raft",
           "max_inflight",
           ValueType.INT,
-          2,
+          1,
           Config::positive,
           "a positive count",
           "Raft entries in flight at once per group; more commands wait and are batched");
