@@ -63,7 +63,7 @@ python3 - "$CLUSTER_DIR/node-1.log" <<'PY'
 import re, sys, datetime
 started = {}
 for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"(\d\d:\d\d:\d\d\.\d\d\d) .*ShardManager - (moving|moved) group (\S+) from (\S+) to (\S+)", line)
+    m = re.search(r"(\d\d:\d\d:\d\d\.\d\d\d)\S* .*ShardManager - (moving|moved) group (\S+) from (\S+) to (\S+)", line)
     if not m:
         continue
     t = datetime.datetime.strptime(m.group(1), "%H:%M:%S.%f")

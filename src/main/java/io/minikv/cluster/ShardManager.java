@@ -413,6 +413,9 @@ public final class ShardManager implements AutoCloseable {
       }
       Thread.sleep(200);
     }
+    if (from.equals(c.leader())) {
+      handOverLeadership(c, from, learner);
+    }
     List<RaftPeer> voters = new ArrayList<>();
     for (RaftPeer p : c.voters()) {
       if (!p.getId().toString().equals(from)) {
@@ -427,6 +430,58 @@ public final class ShardManager implements AutoCloseable {
     }
     LOG.info("moved {}", what);
     activity = "moved " + what;
+  }
+
+  /**
+   * Moves leadership off {@code from} before it is removed: a leader that removes itself leaves the
+   * group without one for an election timeout, while a transfer (Ratis sends the heir TimeoutNow)
+   * takes milliseconds. The heir also gets the highest priority for the moment, so that leadership
+   * does not return to {@code from}; the swap that follows restores every priority.
+   */
+  private void handOverLeadership(Conf c, String from, RaftPeer learner)
+      throws IOException, InterruptedException {
+    RaftPeer heir = null;
+    int top = 1;
+    for (RaftPeer p : c.voters()) {
+      top = Math.max(top, p.getPriority() + 1);
+      if (heir == null && !p.getId().toString().equals(from)) {
+        heir = p;
+      }
+    }
+    if (heir == null) {
+      return;
+    }
+    List<RaftPeer> voters = new ArrayList<>();
+    for (RaftPeer p : c.voters()) {
+      int priority = p == heir ? top : p.getId().toString().equals(from) ? 0 : p.getPriority();
+      voters.add(RaftPeer.newBuilder(p).setPriority(priority).build());
+    }
+    setConfiguration(c, voters, List.of(learner));
+    try (RaftClient client = client(c.id(), voters, RetryPolicies.noRetry())) {
+      RaftClientReply reply = client.admin().transferLeadership(heir.getId(), 5000);
+      if (!reply.isSuccess()) {
+        LOG.info("leadership transfer to {}: {}", heir.getId(), reply.getException());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.info("leadership transfer to {}: {}", heir.getId(), e.toString());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (isLeader(c.id(), heir)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    LOG.warn("{} kept the leadership of group {}", from, c.id().getUuid());
+  }
+
+  private boolean isLeader(RaftGroupId gid, RaftPeer peer) {
+    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
+      return client.getGroupManagementApi(peer.getId()).info(gid).getRoleInfoProto().getRole()
+          == RaftPeerRole.LEADER;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private NodeInfo nodeInfo(String id) throws TimeoutException {
