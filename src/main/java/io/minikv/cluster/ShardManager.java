@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * on voters), records it in the layout, removes stray replicas and listeners, and makes at most one
  * replica move per pass — off a decommissioned node or one unreachable for longer than {@code
  * deadAfter}, else from the node with the most replicas to the one with the fewest when they differ
- * by two or more. One move at a time is the bound on the data movement rate.
+ * by two or more; with replicas even, it evens out leadership the same way (a priority change and a
+ * Ratis leadership transfer, no data moved). One move at a time bounds the data movement rate.
  *
  * <p>A move adds the new node as a Ratis listener (a learner: it receives the log or a snapshot but
  * does not vote), waits until it has applied what the leader had committed when it was added, then
@@ -267,7 +268,7 @@ public final class ShardManager implements AutoCloseable {
     String most = eligible.stream().max(fewest).orElseThrow();
     String least = eligible.stream().min(fewest).orElseThrow();
     if (counts.get(most) - counts.get(least) < 2) {
-      activity = "idle";
+      balanceLeaders(confs, eligible);
       return;
     }
     // Prefer moving a group the loaded node is the preferred leader of: leadership follows.
@@ -456,7 +457,59 @@ public final class ShardManager implements AutoCloseable {
       int priority = p == heir ? top : p.getId().toString().equals(from) ? 0 : p.getPriority();
       voters.add(RaftPeer.newBuilder(p).setPriority(priority).build());
     }
-    setConfiguration(c, voters, List.of(learner));
+    if (!lead(c, heir, voters, List.of(learner))) {
+      LOG.warn("{} kept the leadership of group {}", from, c.id().getUuid());
+    }
+  }
+
+  /**
+   * Evens out leadership once replicas are even: when one node leads two or more groups more than
+   * another, a group led by the first in which the second is a voter makes the second its preferred
+   * leader (top priority) and transfers leadership to it.
+   */
+  private void balanceLeaders(List<Conf> confs, List<String> eligible) throws Exception {
+    Map<String, Integer> leads = new HashMap<>();
+    for (String n : eligible) {
+      leads.put(n, 0);
+    }
+    for (Conf c : confs) {
+      leads.computeIfPresent(c.leader(), (k, v) -> v + 1);
+    }
+    Comparator<String> fewest =
+        Comparator.<String>comparingInt(leads::get).thenComparing(Comparator.naturalOrder());
+    String most = eligible.stream().max(fewest).orElseThrow();
+    for (String least : eligible.stream().sorted(fewest).toList()) {
+      if (leads.get(most) - leads.get(least) < 2) {
+        break;
+      }
+      for (Conf c : confs) {
+        if (most.equals(c.leader()) && c.voter(least) != null) {
+          String what =
+              "leadership of group " + c.id().getUuid() + " from " + most + " to " + least;
+          activity = "moving " + what;
+          LOG.info("moving {}", what);
+          List<RaftPeer> voters = new ArrayList<>();
+          for (RaftPeer p : c.voters()) {
+            int priority = p.getId().toString().equals(least) ? 1 : 0;
+            voters.add(RaftPeer.newBuilder(p).setPriority(priority).build());
+          }
+          lead(c, c.voter(least), voters, List.of());
+          record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, least)));
+          activity = "moved " + what;
+          return;
+        }
+      }
+    }
+    activity = "idle";
+  }
+
+  /**
+   * Sets the group's voters to {@code voters} (same members, new priorities) and transfers
+   * leadership to {@code heir}; true once it leads (within 10 s).
+   */
+  private boolean lead(Conf c, RaftPeer heir, List<RaftPeer> voters, List<RaftPeer> listeners)
+      throws IOException, InterruptedException {
+    setConfiguration(c, voters, listeners);
     try (RaftClient client = client(c.id(), voters, RetryPolicies.noRetry())) {
       RaftClientReply reply = client.admin().transferLeadership(heir.getId(), 5000);
       if (!reply.isSuccess()) {
@@ -468,11 +521,11 @@ public final class ShardManager implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       if (isLeader(c.id(), heir)) {
-        return;
+        return true;
       }
       Thread.sleep(50);
     }
-    LOG.warn("{} kept the leadership of group {}", from, c.id().getUuid());
+    return false;
   }
 
   private boolean isLeader(RaftGroupId gid, RaftPeer peer) {

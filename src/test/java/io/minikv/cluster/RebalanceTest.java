@@ -78,8 +78,12 @@ class RebalanceTest {
       assertEquals("node-1", Http.json(accepted).getString("node"));
       await(
           c.http(1),
-          v -> replicas(v, "node-1") == 0 && idle(v) && state(v, "node-1").equals("decommissioned"),
-          "node-1 hands over its replicas");
+          v ->
+              replicas(v, "node-1") == 0
+                  && idle(v)
+                  && state(v, "node-1").equals("decommissioned")
+                  && leaderSpread(v, List.of("node-2", "node-3", "node-4")) <= 1,
+          "node-1 hands over its replicas, and leadership evens out");
       await(
           c.http(0),
           v ->
@@ -240,6 +244,19 @@ class RebalanceTest {
       }
     }
     return max - min;
+  }
+
+  /** Max minus min groups led over {@code nodes} (the view's node must host every group). */
+  private static int leaderSpread(JsonObject view, List<String> nodes) {
+    Map<String, Integer> leads = new HashMap<>();
+    for (String n : nodes) {
+      leads.put(n, 0);
+    }
+    for (Object o : view.getJsonArray("groups")) {
+      leads.computeIfPresent(((JsonObject) o).getString("leader", ""), (k, v) -> v + 1);
+    }
+    return leads.values().stream().max(Integer::compare).orElse(0)
+        - leads.values().stream().min(Integer::compare).orElse(0);
   }
 
   private static List<List<String>> groupsOf(JsonObject view) {
