@@ -164,7 +164,8 @@ public final class Node implements AutoCloseable {
                     config.get(Config.CLUSTER_REBALANCE),
                     config.get(Config.CLUSTER_REBALANCE_INTERVAL),
                     config.get(Config.CLUSTER_DEAD_NODE_TIMEOUT),
-                    config.get(Config.CLUSTER_MOVE_TIMEOUT)));
+                    config.get(Config.CLUSTER_MOVE_TIMEOUT)),
+                registry);
         shards.start();
       }
       List<KvGroups.Group> groups = new ArrayList<>();

@@ -1,5 +1,8 @@
 package io.minikv.cluster;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.minikv.raft.GroupLayout;
 import io.minikv.raft.RaftNode;
 import io.vertx.core.Vertx;
@@ -96,18 +99,43 @@ public final class ShardManager implements AutoCloseable {
   private final Map<String, Long> lastSeen = new HashMap<>();
   private volatile Set<String> reachable = Set.of();
   private volatile String activity = "idle";
-  private long coordinatingSince = -1;
+  private volatile long coordinatingSince = -1;
+  private final Counter movesCompleted;
+  private final Counter movesFailed;
+  private final Counter leaderTransfers;
 
-  public ShardManager(Vertx vertx, RaftNode raft, Settings settings) {
+  public ShardManager(Vertx vertx, RaftNode raft, Settings settings, MeterRegistry registry) {
     this.vertx = vertx;
     this.raft = raft;
     this.self = raft.identity().nodeId();
     this.settings = settings;
+    this.movesCompleted = moves(registry, "completed");
+    this.movesFailed = moves(registry, "failed");
+    this.leaderTransfers =
+        Counter.builder("minikv_cluster_leader_transfers_total")
+            .description("Leadership transfers the shard manager made to even out leaders")
+            .register(registry);
+    Gauge.builder("minikv_cluster_layout_version", raft, r -> r.layout().version())
+        .description("Version of the data-group layout this node holds")
+        .register(registry);
+    Gauge.builder("minikv_cluster_coordinator", this, m -> m.coordinatingSince >= 0 ? 1 : 0)
+        .description("1 while this node's shard manager coordinates placement")
+        .register(registry);
+    Gauge.builder("minikv_cluster_reachable_nodes", this, m -> m.reachable.size())
+        .description("Nodes that answered this node's last probe over Raft")
+        .register(registry);
     this.clientProperties = new RaftProperties(raft.server().getProperties());
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     this.executor = Executors.newSingleThreadScheduledExecutor(daemon("minikv-shard-manager"));
     this.requests = Executors.newSingleThreadExecutor(daemon("minikv-shard-requests"));
+  }
+
+  private static Counter moves(MeterRegistry registry, String outcome) {
+    return Counter.builder("minikv_cluster_replica_moves_total")
+        .description("Replica moves the shard manager finished, by outcome")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   private static ThreadFactory daemon(String name) {
@@ -246,7 +274,7 @@ public final class ShardManager implements AutoCloseable {
         String id = v.getId().toString();
         boolean dead =
             !hosting.containsKey(id)
-                && now - Math.max(coordinatingSince, lastSeen.getOrDefault(id, 0L))
+                && now - lastSeen.getOrDefault(id, coordinatingSince)
                     > settings.deadAfter().toNanos();
         if (!decommissioned.contains(id) && !dead) {
           continue;
@@ -385,6 +413,16 @@ public final class ShardManager implements AutoCloseable {
   }
 
   private void move(Conf c, String from, NodeInfo to) throws Exception {
+    try {
+      moveReplica(c, from, to);
+      movesCompleted.increment();
+    } catch (Exception e) {
+      movesFailed.increment();
+      throw e;
+    }
+  }
+
+  private void moveReplica(Conf c, String from, NodeInfo to) throws Exception {
     String what = "group " + c.id().getUuid() + " from " + from + " to " + to.nodeId();
     activity = "moving " + what;
     LOG.info("moving {}", what);
@@ -494,6 +532,7 @@ public final class ShardManager implements AutoCloseable {
             voters.add(RaftPeer.newBuilder(p).setPriority(priority).build());
           }
           lead(c, c.voter(least), voters, List.of());
+          leaderTransfers.increment();
           record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, least)));
           activity = "moved " + what;
           return;

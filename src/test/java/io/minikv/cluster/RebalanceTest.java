@@ -141,6 +141,38 @@ class RebalanceTest {
     }
   }
 
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aMoveCutShortByTheCoordinatorsDeathIsTidiedUpByTheNext() throws Exception {
+    try (MiniCluster c =
+        MiniCluster.startFirst(
+            dir, 4, 3, "--cluster.bootstrap_expect=3", FAST, "--cluster.dead_node_timeout=2s")) {
+      Map<String, String> written = new ConcurrentHashMap<>();
+      for (int k = 0; k < 300; k++) {
+        put(c.http(k % 3), written, "k-" + k, "v" + k);
+      }
+      c.restart(3);
+      await(
+          c.http(0),
+          v -> v.getString("shard_manager", "").startsWith("moving group"),
+          "node-1 coordinating a move to node-4");
+      c.stop(0);
+      await(
+          c.http(1),
+          v ->
+              idle(v)
+                  && groupsOf(v).stream().allMatch(g -> g.size() == 3 && !g.contains("node-1"))
+                  && v.getString("shard_manager").equals("idle"),
+          "node-2 takes over and rebuilds node-1's replicas");
+      assertReplicasIdentical(c);
+      for (Map.Entry<String, String> e : written.entrySet()) {
+        assertEquals(e.getValue(), Http.text(c.http(3).get("/kv/" + e.getKey())), e.getKey());
+      }
+      assertTrue(
+          Http.text(c.http(1).get("/metrics")).contains("minikv_cluster_replica_moves_total"));
+    }
+  }
+
   /** Writes through nodes 0..n-1 in turn until stopped, counting failures. */
   private static final class Writer extends Thread {
     final AtomicInteger count = new AtomicInteger();
