@@ -233,13 +233,16 @@ public final class ShardManager implements AutoCloseable {
     }
     GroupLayout layout = raft.layout();
     List<Conf> confs = new ArrayList<>();
+    String waiting = null;
     for (int i = 0; i < layout.groups().size(); i++) {
       Conf c = conf(i, layout.groups().get(i), byId, hosting);
       if (c == null) {
-        activity = "waiting for a leader in group " + layout.groups().get(i).getGroupId().getUuid();
-        return;
+        // Without its configuration the counts are incomplete: no move for balance this pass,
+        // but other groups may still need a dead or decommissioned node's replica rebuilt.
+        waiting = "waiting for a leader in group " + layout.groups().get(i).getGroupId().getUuid();
+      } else {
+        confs.add(c);
       }
-      confs.add(c);
     }
     record(confs);
     for (Conf c : confs) {
@@ -281,13 +284,17 @@ public final class ShardManager implements AutoCloseable {
         }
         String target = eligible.stream().filter(n -> !c.has(n)).min(fewest).orElse(null);
         if (target == null) {
-          activity =
+          waiting =
               "no node can take the replica of group " + c.id().getUuid() + " on " + id + " yet";
           continue;
         }
         move(c, id, byId.get(target));
         return;
       }
+    }
+    if (waiting != null) {
+      activity = waiting;
+      return;
     }
     if (!settings.rebalance() || eligible.size() < 2) {
       activity = "idle";
