@@ -31,6 +31,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
@@ -209,6 +210,11 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   /** Sends through the group's Raft client, which is dropped when the request fails. */
   private CompletableFuture<RaftClientReply> viaClient(
       Function<RaftClient, CompletableFuture<RaftClientReply>> send) {
+    return viaClient(send, true);
+  }
+
+  private CompletableFuture<RaftClientReply> viaClient(
+      Function<RaftClient, CompletableFuture<RaftClientReply>> send, boolean retry) {
     RaftClient c;
     try {
       c = client();
@@ -216,12 +222,32 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
       return CompletableFuture.failedFuture(e);
     }
     return send.apply(c)
-        .whenComplete(
+        .handle(
             (reply, error) -> {
-              if (error != null) {
+              // A peer the client knew no longer holds the group (its replica moved away): the
+              // request was not applied anywhere, so a fresh client with current peers may resend.
+              boolean moved =
+                  error != null
+                      ? unwrap(error) instanceof GroupMismatchException
+                      : reply.getException() instanceof GroupMismatchException;
+              if (error != null || moved) {
                 discard(c);
               }
-            });
+              if (moved && retry) {
+                return viaClient(send, false);
+              }
+              return error != null
+                  ? CompletableFuture.<RaftClientReply>failedFuture(error)
+                  : CompletableFuture.completedFuture(reply);
+            })
+        .thenCompose(f -> f);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /**
@@ -260,10 +286,14 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
           known.put(p.getId(), p);
         }
       } catch (IOException notHostedHere) {
-        // a group this node holds no replica of: the recorded voters
+        // a group this node holds no replica of: the recorded voters, less this node (a layout
+        // not yet updated after its replica moved away may still list it)
       }
+      boolean hosted = !known.isEmpty();
       for (RaftPeer p : planned.get().getPeers()) {
-        known.putIfAbsent(p.getId(), p);
+        if (hosted || !p.getId().equals(peerId)) {
+          known.putIfAbsent(p.getId(), p);
+        }
       }
       RaftGroup peers = RaftGroup.valueOf(groupId, known.values());
       client =
