@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -288,7 +287,7 @@ public final class ShardManager implements AutoCloseable {
               "no node can take the replica of group " + c.id().getUuid() + " on " + id + " yet";
           continue;
         }
-        move(c, id, byId.get(target));
+        move(c, id, byId.get(target), byId);
         return;
       }
     }
@@ -316,7 +315,7 @@ public final class ShardManager implements AutoCloseable {
       }
     }
     if (pick != null) {
-      move(pick, most, byId.get(least));
+      move(pick, most, byId.get(least), byId);
     }
   }
 
@@ -419,9 +418,9 @@ public final class ShardManager implements AutoCloseable {
     return changed;
   }
 
-  private void move(Conf c, String from, NodeInfo to) throws Exception {
+  private void move(Conf c, String from, NodeInfo to, Map<String, NodeInfo> byId) throws Exception {
     try {
-      moveReplica(c, from, to);
+      moveReplica(c, from, to, byId.get(from));
       movesCompleted.increment();
     } catch (Exception e) {
       movesFailed.increment();
@@ -429,7 +428,7 @@ public final class ShardManager implements AutoCloseable {
     }
   }
 
-  private void moveReplica(Conf c, String from, NodeInfo to) throws Exception {
+  private void moveReplica(Conf c, String from, NodeInfo to, NodeInfo fromNode) throws Exception {
     String what = "group " + c.id().getUuid() + " from " + from + " to " + to.nodeId();
     activity = "moving " + what;
     LOG.info("moving {}", what);
@@ -472,7 +471,7 @@ public final class ShardManager implements AutoCloseable {
     setConfiguration(c, voters, List.of());
     record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, c.leader())));
     if (reachable.contains(from)) {
-      removeReplica(c.id(), nodeInfo(from));
+      removeReplica(c.id(), fromNode);
     }
     LOG.info("moved {}", what);
     activity = "moved " + what;
@@ -575,19 +574,18 @@ public final class ShardManager implements AutoCloseable {
   }
 
   private boolean isLeader(RaftGroupId gid, RaftPeer peer) {
-    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
-      return client.getGroupManagementApi(peer.getId()).info(gid).getRoleInfoProto().getRole()
-          == RaftPeerRole.LEADER;
+    try {
+      return info(gid, peer).getRoleInfoProto().getRole() == RaftPeerRole.LEADER;
     } catch (IOException | RuntimeException e) {
       return false;
     }
   }
 
-  private NodeInfo nodeInfo(String id) throws TimeoutException {
-    return ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS).stream()
-        .filter(n -> n.nodeId().equals(id))
-        .findFirst()
-        .orElse(null);
+  /** What {@code peer} reports of its replica of {@code gid}. */
+  private GroupInfoReply info(RaftGroupId gid, RaftPeer peer) throws IOException {
+    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
+      return client.getGroupManagementApi(peer.getId()).info(gid);
+    }
   }
 
   private void setConfiguration(Conf c, List<RaftPeer> voters, List<RaftPeer> listeners)
@@ -625,25 +623,12 @@ public final class ShardManager implements AutoCloseable {
   }
 
   private long committedIndex(Conf c) throws IOException {
-    RaftPeer leader = c.voter(c.leader());
-    try (RaftClient client = client(c.id(), List.of(leader), RetryPolicies.noRetry())) {
-      return client
-          .getGroupManagementApi(leader.getId())
-          .info(c.id())
-          .getLogInfoProto()
-          .getCommitted()
-          .getIndex();
-    }
+    return info(c.id(), c.voter(c.leader())).getLogInfoProto().getCommitted().getIndex();
   }
 
   private long appliedIndex(RaftGroupId gid, RaftPeer peer) {
-    try (RaftClient client = client(gid, List.of(peer), RetryPolicies.noRetry())) {
-      return client
-          .getGroupManagementApi(peer.getId())
-          .info(gid)
-          .getLogInfoProto()
-          .getApplied()
-          .getIndex();
+    try {
+      return info(gid, peer).getLogInfoProto().getApplied().getIndex();
     } catch (IOException | RuntimeException e) {
       return -1;
     }
