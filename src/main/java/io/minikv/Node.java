@@ -9,6 +9,7 @@ import io.minikv.auth.Authenticator;
 import io.minikv.auth.RootBasicAuthenticator;
 import io.minikv.auth.RootCredentials;
 import io.minikv.cluster.ClusterMembership;
+import io.minikv.cluster.MetaClient;
 import io.minikv.cluster.NodeInfo;
 import io.minikv.cluster.ShardManager;
 import io.minikv.config.Config;
@@ -45,14 +46,15 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,6 +140,19 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_BATCH_MAX_COMMANDS),
               config.get(Config.RAFT_BATCH_MAX_BYTES),
               config.get(Config.RAFT_MAX_INFLIGHT));
+      GroupIdentity identity =
+          members.isEmpty()
+              ? GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId())
+              : GroupIdentity.loadOrCreate(
+                  settings.dir(), settings.nodeId(), GroupLayout.groupId(CLUSTER_NAME, 0));
+      NodeInfo self =
+          new NodeInfo(
+              identity.nodeId(),
+              host + ":" + raftPort,
+              host + ":" + httpPort,
+              host + ":" + s3Port,
+              config.get(Config.CLUSTER_REGION),
+              config.get(Config.CLUSTER_ZONE));
       if (members.isEmpty()) {
         raft =
             RaftNode.start(
@@ -153,13 +168,14 @@ public final class Node implements AutoCloseable {
                 config,
                 settings,
                 registry,
-                httpPort,
-                s3Port,
+                identity,
+                self,
                 new GroupEngines(engineName, dataDir.resolve("engines")));
         shards =
             new ShardManager(
                 vertx,
                 raft,
+                self,
                 new ShardManager.Settings(
                     config.get(Config.CLUSTER_REBALANCE),
                     config.get(Config.CLUSTER_REBALANCE_INTERVAL),
@@ -217,7 +233,7 @@ public final class Node implements AutoCloseable {
               httpPort,
               config.get(Config.HTTP_SHUTDOWN_TIMEOUT),
               objectRoutes,
-              clusterView(vertx, config, r, shards, raftPort, httpPort, s3Port));
+              clusterView(vertx, self, r, shards));
       int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
       vertx
           .deployVerticle(
@@ -294,30 +310,21 @@ public final class Node implements AutoCloseable {
         });
   }
 
+  /**
+   * The cluster view over the meta group's node registry as the shard manager last read it (before
+   * its first read: the nodes Hazelcast discovered).
+   */
   private static ClusterView clusterView(
-      Vertx vertx,
-      Config config,
-      RaftNode raft,
-      ShardManager shards,
-      int raftPort,
-      int httpPort,
-      int s3Port) {
-    String host = config.get(Config.NODE_HOST);
-    String id = raft.identity().nodeId();
-    NodeInfo self =
-        new NodeInfo(
-            id,
-            host + ":" + raftPort,
-            host + ":" + httpPort,
-            host + ":" + s3Port,
-            config.get(Config.CLUSTER_REGION),
-            config.get(Config.CLUSTER_ZONE));
+      Vertx vertx, NodeInfo self, RaftNode raft, ShardManager shards) {
     return new ClusterView(
-        id,
+        self.nodeId(),
         shards,
         shards == null
             ? () -> io.vertx.core.Future.succeededFuture(List.of(self))
-            : () -> ClusterMembership.nodesAsync(vertx),
+            : () ->
+                shards.nodes().isEmpty()
+                    ? ClusterMembership.nodesAsync(vertx)
+                    : io.vertx.core.Future.succeededFuture(shards.nodes()),
         raft);
   }
 
@@ -329,66 +336,57 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Joins the cluster: publishes this node; a new node waits for the bootstrap members and plans
-   * the data groups over them (see GroupLayout), a restarted node reuses its persisted layout (the
-   * groups' configuration itself is recovered from their Raft logs).
+   * Joins the cluster. A restarted node starts with the layout it persisted (its shard manager then
+   * takes the meta group's newer one). A new node publishes itself for discovery and asks the nodes
+   * found whether one holds the meta group: if so the cluster has formed and it takes the meta
+   * group's layout (holding no replica yet); if not, it waits for the bootstrap members and plans
+   * the groups over them (see GroupLayout.plan), as each of them does.
    */
   private static RaftNode startClustered(
       Vertx vertx,
       Config config,
       RaftSettings settings,
       PrometheusMeterRegistry registry,
-      int httpPort,
-      int s3Port,
+      GroupIdentity identity,
+      NodeInfo self,
       RaftNode.Engines engines)
       throws Exception {
-    UUID firstGroup = GroupLayout.groupId(CLUSTER_NAME, 0);
-    boolean existing = Files.exists(settings.dir().resolve(GroupIdentity.FILE));
-    GroupIdentity identity =
-        GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId(), firstGroup);
-    if (!identity.groupId().equals(firstGroup)) {
+    if (!identity.groupId().equals(GroupLayout.groupId(CLUSTER_NAME, 0))) {
       throw new IllegalStateException(
           "the data directory belongs to a single-node group; a cluster node needs a new one");
     }
-    String host = settings.host();
-    NodeInfo self =
-        new NodeInfo(
-            identity.nodeId(),
-            host + ":" + settings.port(),
-            host + ":" + httpPort,
-            host + ":" + s3Port,
-            config.get(Config.CLUSTER_REGION),
-            config.get(Config.CLUSTER_ZONE));
+    Duration joinTimeout = config.get(Config.CLUSTER_JOIN_TIMEOUT);
+    GroupLayout layout = GroupLayout.load(settings.dir());
+    if (layout != null && layout.meta() == null) {
+      throw new IllegalStateException(
+          "the data directory was formed by a minikv version without a meta group;"
+              + " start this node with a new data directory");
+    }
+    if (layout != null) {
+      ClusterMembership.publishAndAwait(vertx, self, 1, joinTimeout);
+      return RaftNode.start(settings, registry, identity, layout, engines);
+    }
     int expect = config.get(Config.CLUSTER_BOOTSTRAP_EXPECT);
     if (expect == 0) {
       expect = Math.min(5, members(config.get(Config.CLUSTER_MEMBERS)).size());
     }
-    // A layout already published means the cluster has formed: join it, whatever the member list.
-    String formed = existing ? null : ClusterMembership.layout(vertx);
-    List<NodeInfo> nodes =
-        ClusterMembership.publishAndAwait(
-            vertx,
-            self,
-            existing || formed != null ? 1 : expect,
-            config.get(Config.CLUSTER_JOIN_TIMEOUT));
-    GroupLayout layout = GroupLayout.load(settings.dir());
-    if (layout == null && existing) {
-      // Formed by a version with one data group: its configuration is in its log.
-      layout = new GroupLayout(List.of(RaftGroup.valueOf(RaftGroupId.valueOf(firstGroup))));
-    }
-    if (layout == null) {
+    RaftGroupId metaId = RaftGroupId.valueOf(GroupLayout.metaGroupId(CLUSTER_NAME));
+    try (MetaClient meta =
+        new MetaClient(
+            RaftNode.clientProperties(settings),
+            metaId,
+            () -> null,
+            () -> discoveredPeers(vertx, identity.nodeId()))) {
+      // Asked before this node is published, so that bootstrap members never see it as formed.
+      boolean formed = meta.discover() != null;
+      List<NodeInfo> nodes =
+          ClusterMembership.publishAndAwait(vertx, self, formed ? 1 : expect, joinTimeout);
       Map<String, String> peers = new LinkedHashMap<>();
       for (NodeInfo n : nodes.subList(0, Math.min(expect, nodes.size()))) {
         peers.put(n.nodeId(), n.raftAddress());
       }
-      if (formed != null || !peers.containsKey(identity.nodeId())) {
-        // Joining a formed cluster: its layout, in which this node holds no replica yet.
-        layout =
-            GroupLayout.decode(
-                formed != null
-                    ? formed
-                    : ClusterMembership.awaitLayout(
-                        vertx, config.get(Config.CLUSTER_JOIN_TIMEOUT)));
+      if (formed || !peers.containsKey(identity.nodeId())) {
+        layout = awaitMetaLayout(meta, joinTimeout);
       } else {
         int groups = config.get(Config.CLUSTER_DATA_GROUPS);
         layout =
@@ -398,16 +396,40 @@ public final class Node implements AutoCloseable {
                 groups == 0 ? peers.size() : groups,
                 config.get(Config.CLUSTER_REPLICATION_FACTOR));
       }
-      layout.store(settings.dir());
     }
-    // Replicas may have moved while this node was down: the newest layout wins.
-    String published = ClusterMembership.layout(vertx);
-    if (published != null && GroupLayout.decode(published).version() > layout.version()) {
-      layout = GroupLayout.decode(published);
-      layout.store(settings.dir());
-    }
-    ClusterMembership.publishNewer(vertx, layout);
+    layout.store(settings.dir());
     return RaftNode.start(settings, registry, identity, layout, engines);
+  }
+
+  /** The Raft addresses of the nodes Hazelcast discovered, other than this one. */
+  private static List<RaftPeer> discoveredPeers(Vertx vertx, String self) {
+    try {
+      return ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS).stream()
+          .filter(n -> !n.nodeId().equals(self))
+          .map(n -> GroupLayout.peer(n.nodeId(), n.raftAddress(), 0))
+          .toList();
+    } catch (Exception e) {
+      return List.of();
+    }
+  }
+
+  /** The layout the meta group holds, waiting up to {@code timeout} for it. */
+  private static GroupLayout awaitMetaLayout(MetaClient meta, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    IOException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        GroupLayout layout = meta.read().layout();
+        if (layout != null) {
+          return layout;
+        }
+      } catch (IOException e) {
+        last = e;
+      }
+      Thread.sleep(300);
+    }
+    throw new IllegalStateException(
+        "the cluster's meta group gave no layout within " + timeout, last);
   }
 
   /** This node's replica engine of {@code g} now, or null. */

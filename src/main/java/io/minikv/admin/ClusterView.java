@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /admin/cluster}: the nodes that joined (with their state and replica count), each
- * group with its voters, leader, term and this node's commit/apply progress, and the vshard map;
- * and {@code POST /admin/nodes/{id}/decommission}.
+ * {@code GET /admin/cluster}: the nodes that joined (with their state, replica count and whether
+ * they are meta voters), each data group with its voters, leader, term and this node's commit/apply
+ * progress, the meta group's voters, the layout version and the vshard map; and {@code POST
+ * /admin/nodes/{id}/decommission}.
  */
 public final class ClusterView {
   private final String nodeId;
@@ -96,7 +97,9 @@ public final class ClusterView {
     if (!layout.decommissioned().contains(id)) {
       return "active";
     }
-    return layout.replicasOf(id) == 0 ? "decommissioned" : "decommissioning";
+    return layout.replicasOf(id) == 0 && !layout.holdsMeta(id)
+        ? "decommissioned"
+        : "decommissioning";
   }
 
   private JsonObject render(List<NodeInfo> all) {
@@ -109,6 +112,7 @@ public final class ClusterView {
               .put("state", state(layout, n.nodeId()))
               .put("reachable", shards == null || shards.reachable().contains(n.nodeId()))
               .put("replicas", shards == null ? 1 : layout.replicasOf(n.nodeId()))
+              .put("meta", layout.holdsMeta(n.nodeId()))
               .put("raft", n.raftAddress())
               .put("http", n.httpAddress())
               .put("s3", n.s3Address())
@@ -163,6 +167,13 @@ public final class ClusterView {
         new JsonObject().put("mode", shards != null ? "cluster" : "single").put("node", nodeId);
     if (shards != null) {
       out.put("layout_version", layout.version()).put("shard_manager", shards.activity());
+      JsonArray voters = new JsonArray();
+      layout.meta().getPeers().forEach(p -> voters.add(p.getId().toString()));
+      out.put(
+          "meta",
+          new JsonObject()
+              .put("id", layout.meta().getGroupId().getUuid().toString())
+              .put("voters", voters));
     }
     return out.put("nodes", nodeList).put("groups", groups).put("vshards", vshards);
   }

@@ -3,7 +3,6 @@ package io.minikv.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
-import io.minikv.raft.GroupLayout;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.shareddata.AsyncMap;
@@ -14,21 +13,20 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Discovery through the Vert.x Hazelcast cluster manager: TCP-IP members from {@code [cluster]
  * members}, no multicast, no auto-detection, bound to the node's host. Every node publishes its
- * {@link NodeInfo} in one cluster-wide map; Hazelcast carries only this and the event bus — which
- * nodes replicate data is decided by the Raft configuration.
+ * {@link NodeInfo} in one cluster-wide map, which a starting node uses to find the others (and the
+ * meta group); Hazelcast carries only this and the event bus. The node registry, the layout and
+ * decommission marks are in the meta group, and which nodes replicate a group is decided by its
+ * Raft configuration.
  */
 public final class ClusterMembership {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
   static final String NODES_MAP = "minikv.nodes";
-  private static final String LAYOUT_MAP = "minikv.layout";
-  private static final String LAYOUT_KEY = "data-groups";
 
   private ClusterMembership() {}
 
@@ -84,55 +82,6 @@ public final class ClusterMembership {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "only " + nodes.size() + " of " + expect + " cluster members joined within " + timeout);
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  /**
-   * Publishes {@code layout} unless the published one is as new or newer (by version); true if
-   * published. Blocking.
-   */
-  public static boolean publishNewer(Vertx vertx, GroupLayout layout) throws TimeoutException {
-    String next = layout.encode();
-    while (true) {
-      AsyncMap<String, String> map =
-          vertx.sharedData().<String, String>getAsyncMap(LAYOUT_MAP).await(30, TimeUnit.SECONDS);
-      String current = map.get(LAYOUT_KEY).await(30, TimeUnit.SECONDS);
-      if (current != null && GroupLayout.decode(current).version() >= layout.version()) {
-        return false;
-      }
-      boolean swapped =
-          current == null
-              ? map.putIfAbsent(LAYOUT_KEY, next).await(30, TimeUnit.SECONDS) == null
-              : map.replaceIfPresent(LAYOUT_KEY, current, next).await(30, TimeUnit.SECONDS);
-      if (swapped) {
-        return true;
-      }
-    }
-  }
-
-  /** The published layout, or null. Blocking. */
-  public static String layout(Vertx vertx) throws TimeoutException {
-    return vertx
-        .sharedData()
-        .<String, String>getAsyncMap(LAYOUT_MAP)
-        .compose(map -> map.get(LAYOUT_KEY))
-        .await(30, TimeUnit.SECONDS);
-  }
-
-  /** The published layout, waiting for it up to {@code timeout}. Blocking. */
-  public static String awaitLayout(Vertx vertx, Duration timeout)
-      throws InterruptedException, TimeoutException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      String layout = layout(vertx);
-      if (layout != null) {
-        return layout;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "no member published the data-group layout within " + timeout);
       }
       Thread.sleep(200);
     }

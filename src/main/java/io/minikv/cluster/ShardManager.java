@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.minikv.raft.GroupLayout;
+import io.minikv.raft.MetaState;
 import io.minikv.raft.RaftNode;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -43,15 +44,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Places data-group replicas on nodes. Every node runs one; each pass it probes every published
- * node over Ratis (its reachability is what matters here), takes a newer published layout, and
- * drops engines of replicas removed from it. The reachable, not decommissioned node with the lowest
- * id is the coordinator: it reads each group's configuration from the group's leader (the authority
- * on voters), records it in the layout, removes stray replicas and listeners, and makes at most one
- * replica move per pass — off a decommissioned node or one unreachable for longer than {@code
- * deadAfter}, else from the node with the most replicas to the one with the fewest when they differ
- * by two or more; with replicas even, it evens out leadership the same way (a priority change and a
- * Ratis leadership transfer, no data moved). One move at a time bounds the data movement rate.
+ * Places group replicas on nodes. Every node runs one; each pass it reads the meta group (the
+ * layout and the node registry), registers this node there, takes a newer layout, probes every
+ * registered node over Ratis (its reachability is what matters here), and drops engines of replicas
+ * removed from it. The reachable, not decommissioned node with the lowest id is the coordinator: it
+ * reads each group's configuration from the group's leader (the authority on voters), records it in
+ * the layout, removes stray replicas and listeners, and makes at most one replica move per pass —
+ * off a decommissioned node or one unreachable for longer than {@code deadAfter} (data groups and
+ * the meta group alike), else adds a meta voter while the meta group has fewer than {@link
+ * GroupLayout#metaVoters} of the nodes, else moves a data replica from the node with the most to
+ * the one with the fewest when they differ by two or more; with replicas even, it evens out
+ * leadership the same way (a priority change and a Ratis leadership transfer, no data moved). One
+ * move at a time bounds the data movement rate.
  *
  * <p>A move adds the new node as a Ratis listener (a learner: it receives the log or a snapshot but
  * does not vote), waits until it has applied what the leader had committed when it was added, then
@@ -67,7 +71,6 @@ public final class ShardManager implements AutoCloseable {
 
   /** A group's configuration as its leader reports it. */
   private record Conf(
-      int index,
       RaftGroupId id,
       List<RaftPeer> voters,
       List<RaftPeer> listeners,
@@ -90,6 +93,9 @@ public final class ShardManager implements AutoCloseable {
 
   private final Vertx vertx;
   private final RaftNode raft;
+  private final NodeInfo selfInfo;
+  private final MetaClient meta;
+  private volatile List<NodeInfo> known = List.of();
   private final String self;
   private final Settings settings;
   private final RaftProperties clientProperties;
@@ -103,9 +109,11 @@ public final class ShardManager implements AutoCloseable {
   private final Counter movesFailed;
   private final Counter leaderTransfers;
 
-  public ShardManager(Vertx vertx, RaftNode raft, Settings settings, MeterRegistry registry) {
+  public ShardManager(
+      Vertx vertx, RaftNode raft, NodeInfo selfInfo, Settings settings, MeterRegistry registry) {
     this.vertx = vertx;
     this.raft = raft;
+    this.selfInfo = selfInfo;
     this.self = raft.identity().nodeId();
     this.settings = settings;
     this.movesCompleted = moves(registry, "completed");
@@ -126,6 +134,12 @@ public final class ShardManager implements AutoCloseable {
     this.clientProperties = new RaftProperties(raft.server().getProperties());
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    this.meta =
+        new MetaClient(
+            raft.server().getProperties(),
+            raft.layout().meta().getGroupId(),
+            () -> raft.layout().meta(),
+            this::knownPeers);
     this.executor = Executors.newSingleThreadScheduledExecutor(daemon("minikv-shard-manager"));
     this.requests = Executors.newSingleThreadExecutor(daemon("minikv-shard-requests"));
   }
@@ -147,7 +161,39 @@ public final class ShardManager implements AutoCloseable {
 
   public void start() {
     long ms = settings.interval().toMillis();
-    executor.scheduleWithFixedDelay(this::pass, ms, ms, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::pass, 0, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The nodes as the last pass knew them (empty before the first): the meta group's registry, plus
+   * nodes Hazelcast discovered that have not registered yet; ordered by id.
+   */
+  public List<NodeInfo> nodes() {
+    return known;
+  }
+
+  private List<NodeInfo> withDiscovered(List<NodeInfo> registered) {
+    Map<String, NodeInfo> all = new java.util.TreeMap<>();
+    try {
+      for (NodeInfo n : ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS)) {
+        all.put(n.nodeId(), n);
+      }
+    } catch (Exception e) {
+      LOG.debug("discovered nodes unavailable: {}", e.toString());
+    }
+    for (NodeInfo n : registered) {
+      all.put(n.nodeId(), n);
+    }
+    return List.copyOf(all.values());
+  }
+
+  /** Every node known, for finding the meta group when its recorded voters do not answer. */
+  private List<RaftPeer> knownPeers() {
+    List<RaftPeer> out = new ArrayList<>();
+    for (NodeInfo n : withDiscovered(known)) {
+      out.add(GroupLayout.peer(n.nodeId(), n.raftAddress(), 0));
+    }
+    return out;
   }
 
   /** Nodes that answered this node's last probe. */
@@ -162,8 +208,7 @@ public final class ShardManager implements AutoCloseable {
 
   private void pass() {
     try {
-      List<NodeInfo> nodes = ClusterMembership.nodesAsync(vertx).await(10, TimeUnit.SECONDS);
-      takePublishedLayout();
+      List<NodeInfo> nodes = syncWithMeta();
       raft.dropRemovedReplicas();
       Map<String, Set<RaftGroupId>> hosting = probe(nodes);
       reachable = Set.copyOf(hosting.keySet());
@@ -193,11 +238,31 @@ public final class ShardManager implements AutoCloseable {
     }
   }
 
-  private void takePublishedLayout() throws Exception {
-    String published = ClusterMembership.layout(vertx);
-    if (published != null) {
-      raft.updateLayout(GroupLayout.decode(published));
+  /**
+   * Reads the meta group: takes its layout when newer than this node's, or writes this node's when
+   * the meta group has none yet (the bootstrap plan) or an older one; registers this node when its
+   * record there is missing or different. Returns the nodes known (see {@link #nodes}).
+   */
+  private List<NodeInfo> syncWithMeta() throws IOException {
+    MetaState state = meta.read();
+    GroupLayout held = state.layout();
+    if (held == null || held.version() < raft.layout().version()) {
+      meta.publish(raft.layout());
+    } else {
+      raft.updateLayout(held);
     }
+    String mine = selfInfo.toJson();
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (String json : state.nodes().values()) {
+      nodes.add(NodeInfo.fromJson(json));
+    }
+    if (!mine.equals(state.nodes().get(self))) {
+      meta.register(selfInfo);
+      nodes.removeIf(n -> n.nodeId().equals(self));
+      nodes.add(selfInfo);
+    }
+    known = withDiscovered(nodes);
+    return known;
   }
 
   /** The groups each reachable node holds a division of; unreachable nodes are absent. */
@@ -233,24 +298,29 @@ public final class ShardManager implements AutoCloseable {
     GroupLayout layout = raft.layout();
     List<Conf> confs = new ArrayList<>();
     String waiting = null;
-    for (int i = 0; i < layout.groups().size(); i++) {
-      Conf c = conf(i, layout.groups().get(i), byId, hosting);
+    for (RaftGroup g : layout.groups()) {
+      Conf c = conf(g.getGroupId(), byId, hosting);
       if (c == null) {
         // Without its configuration the counts are incomplete: no move for balance this pass,
         // but other groups may still need a dead or decommissioned node's replica rebuilt.
-        waiting = "waiting for a leader in group " + layout.groups().get(i).getGroupId().getUuid();
+        waiting = "waiting for a leader in group " + g.getGroupId().getUuid();
       } else {
         confs.add(c);
       }
     }
-    record(confs);
-    for (Conf c : confs) {
+    Conf metaConf = conf(layout.meta().getGroupId(), byId, hosting);
+    List<Conf> all = new ArrayList<>(confs);
+    if (metaConf != null) {
+      all.add(metaConf);
+    }
+    record(all);
+    for (Conf c : all) {
       if (c.changing()) {
         activity = "waiting for a configuration change of group " + c.id().getUuid();
         return;
       }
     }
-    if (tidy(confs, byId, hosting)) {
+    if (tidy(all, byId, hosting)) {
       return;
     }
     Set<String> decommissioned = raft.layout().decommissioned();
@@ -271,7 +341,7 @@ public final class ShardManager implements AutoCloseable {
     }
     Comparator<String> fewest =
         Comparator.<String>comparingInt(counts::get).thenComparing(Comparator.naturalOrder());
-    for (Conf c : confs) {
+    for (Conf c : all) {
       for (RaftPeer v : c.voters()) {
         String id = v.getId().toString();
         boolean dead =
@@ -294,6 +364,13 @@ public final class ShardManager implements AutoCloseable {
     if (waiting != null) {
       activity = waiting;
       return;
+    }
+    if (metaConf != null && metaConf.voters().size() < GroupLayout.metaVoters(eligible.size())) {
+      String target = eligible.stream().filter(n -> !metaConf.has(n)).min(fewest).orElse(null);
+      if (target != null) {
+        move(metaConf, null, byId.get(target), byId);
+        return;
+      }
     }
     if (!settings.rebalance() || eligible.size() < 2) {
       activity = "idle";
@@ -319,13 +396,9 @@ public final class ShardManager implements AutoCloseable {
     }
   }
 
-  /** The configuration of group {@code index} as its leader reports it, or null without one. */
+  /** The configuration of group {@code gid} as its leader reports it, or null without one. */
   private Conf conf(
-      int index,
-      RaftGroup recorded,
-      Map<String, NodeInfo> byId,
-      Map<String, Set<RaftGroupId>> hosting) {
-    RaftGroupId gid = recorded.getGroupId();
+      RaftGroupId gid, Map<String, NodeInfo> byId, Map<String, Set<RaftGroupId>> hosting) {
     List<RaftPeer> peers = new ArrayList<>();
     for (Map.Entry<String, Set<RaftGroupId>> e : hosting.entrySet()) {
       if (e.getValue().contains(gid) && byId.containsKey(e.getKey())) {
@@ -345,7 +418,6 @@ public final class ShardManager implements AutoCloseable {
         }
         RaftConfigurationProto conf = info.getConf().get();
         return new Conf(
-            index,
             gid,
             ProtoUtils.toRaftPeers(conf.getPeersList()),
             ProtoUtils.toRaftPeers(conf.getListenersList()),
@@ -363,9 +435,9 @@ public final class ShardManager implements AutoCloseable {
     GroupLayout next = raft.layout();
     GroupLayout base = next;
     for (Conf c : confs) {
-      RaftGroup known = next.groups().get(c.index());
+      RaftGroup known = next.group(c.id());
       if (!sameVoters(known.getPeers(), c.voters())) {
-        next = next.withGroup(c.index(), RaftGroup.valueOf(c.id(), c.voters()));
+        next = next.withGroup(RaftGroup.valueOf(c.id(), c.voters()));
       }
     }
     if (next != base) {
@@ -385,9 +457,9 @@ public final class ShardManager implements AutoCloseable {
     return x.equals(y);
   }
 
-  /** Publishes {@code next} and takes it locally unless a newer one was published meanwhile. */
-  private void publish(GroupLayout next) throws Exception {
-    if (ClusterMembership.publishNewer(vertx, next)) {
+  /** Writes {@code next} to the meta group and takes it, unless a newer one was written. */
+  private void publish(GroupLayout next) throws IOException {
+    if (meta.publish(next)) {
       raft.updateLayout(next);
     }
   }
@@ -428,11 +500,13 @@ public final class ShardManager implements AutoCloseable {
     }
   }
 
+  /** Moves {@code c}'s replica from node {@code from} to {@code to}; adds one when from is null. */
   private void moveReplica(Conf c, String from, NodeInfo to, NodeInfo fromNode) throws Exception {
-    String what = "group " + c.id().getUuid() + " from " + from + " to " + to.nodeId();
+    String what =
+        "group " + c.id().getUuid() + (from == null ? "" : " from " + from) + " to " + to.nodeId();
     activity = "moving " + what;
     LOG.info("moving {}", what);
-    RaftPeer old = c.voter(from);
+    RaftPeer old = from == null ? null : c.voter(from);
     RaftPeer learner =
         RaftPeer.newBuilder()
             .setId(to.nodeId())
@@ -458,7 +532,7 @@ public final class ShardManager implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    if (from.equals(c.leader())) {
+    if (from != null && from.equals(c.leader())) {
       handOverLeadership(c, from, learner);
     }
     List<RaftPeer> voters = new ArrayList<>();
@@ -467,10 +541,11 @@ public final class ShardManager implements AutoCloseable {
         voters.add(p);
       }
     }
-    voters.add(GroupLayout.peer(to.nodeId(), to.raftAddress(), old.getPriority()));
+    voters.add(
+        GroupLayout.peer(to.nodeId(), to.raftAddress(), old == null ? 0 : old.getPriority()));
     setConfiguration(c, voters, List.of());
-    record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, c.leader())));
-    if (reachable.contains(from)) {
+    record(List.of(new Conf(c.id(), voters, List.of(), false, c.leader())));
+    if (from != null && reachable.contains(from)) {
       removeReplica(c.id(), fromNode);
     }
     LOG.info("moved {}", what);
@@ -539,7 +614,7 @@ public final class ShardManager implements AutoCloseable {
           }
           lead(c, c.voter(least), voters, List.of());
           leaderTransfers.increment();
-          record(List.of(new Conf(c.index(), c.id(), voters, List.of(), false, least)));
+          record(List.of(new Conf(c.id(), voters, List.of(), false, least)));
           activity = "moved " + what;
           return;
         }
@@ -680,15 +755,15 @@ public final class ShardManager implements AutoCloseable {
   private GroupLayout markDecommissioned(String nodeId) throws Exception {
     while (true) {
       GroupLayout base = raft.layout();
-      String raw = ClusterMembership.layout(vertx);
-      if (raw != null && GroupLayout.decode(raw).version() > base.version()) {
-        base = GroupLayout.decode(raw);
+      GroupLayout held = meta.read().layout();
+      if (held != null && held.version() > base.version()) {
+        base = held;
       }
       if (base.decommissioned().contains(nodeId)) {
         return base;
       }
       GroupLayout next = base.withDecommissioned(nodeId);
-      if (ClusterMembership.publishNewer(vertx, next)) {
+      if (meta.publish(next)) {
         raft.updateLayout(next);
         return next;
       }
@@ -704,5 +779,6 @@ public final class ShardManager implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    meta.close();
   }
 }

@@ -118,10 +118,10 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Starts this node's Raft server with the groups of {@code layout}: groups already in its storage
-   * are recovered (their configuration comes from their log), groups it is a planned voter of but
-   * lacks are created with the layout's voters (bootstrap), the others are served through their
-   * leaders until a replica is added here.
+   * Starts this node's Raft server with the groups of {@code layout} (data groups and the meta
+   * group): groups already in its storage are recovered (their configuration comes from their log),
+   * groups it is a planned voter of but lacks are created with the layout's voters (bootstrap), the
+   * others are served through their leaders until a replica is added here.
    */
   public static RaftNode start(
       RaftSettings s,
@@ -131,25 +131,30 @@ public final class RaftNode implements AutoCloseable {
       Engines engines)
       throws IOException {
     Map<RaftGroupId, Store> stores = new ConcurrentHashMap<>();
+    RaftGroupId metaId = layout.meta() == null ? null : layout.meta().getGroupId();
+    Map<RaftGroupId, MetaStateMachine> meta = new ConcurrentHashMap<>();
     StateMachine.Registry stateMachines =
         gid ->
-            stores
-                .compute(
-                    gid,
-                    (g, old) -> {
-                      if (old != null && !old.stateMachine().isClosed()) {
-                        return old;
-                      }
-                      if (old != null) {
-                        // Removed from this node earlier and added again: start from nothing.
-                        dropEngine(engines, g, old);
-                      }
-                      StorageEngine engine = engines.open(g.getUuid());
-                      KvApplier applier = new KvApplier(engine);
-                      return new Store(
-                          engine, applier, new KvStateMachine(engine, applier, registry));
-                    })
-                .stateMachine();
+            gid.equals(metaId)
+                ? meta.compute(
+                    gid, (g, old) -> old != null && !old.isClosed() ? old : new MetaStateMachine())
+                : stores
+                    .compute(
+                        gid,
+                        (g, old) -> {
+                          if (old != null && !old.stateMachine().isClosed()) {
+                            return old;
+                          }
+                          if (old != null) {
+                            // Removed from this node earlier and added again: start from nothing.
+                            dropEngine(engines, g, old);
+                          }
+                          StorageEngine engine = engines.open(g.getUuid());
+                          KvApplier applier = new KvApplier(engine);
+                          return new Store(
+                              engine, applier, new KvStateMachine(engine, applier, registry));
+                        })
+                    .stateMachine();
     RaftServer server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(identity.nodeId()))
@@ -175,7 +180,11 @@ public final class RaftNode implements AutoCloseable {
       server.start();
       Set<RaftGroupId> existing = new HashSet<>();
       server.getGroupIds().forEach(existing::add);
-      for (RaftGroup group : layout.groups()) {
+      List<RaftGroup> all = new ArrayList<>(layout.groups());
+      if (layout.meta() != null) {
+        all.add(layout.meta());
+      }
+      for (RaftGroup group : all) {
         RaftGroupId gid = group.getGroupId();
         if (!existing.contains(gid) && group.getPeer(node.self) != null) {
           RaftClientReply reply =
@@ -349,6 +358,11 @@ public final class RaftNode implements AutoCloseable {
         .description(description)
         .tag("group", d.id())
         .register(registry);
+  }
+
+  /** Properties for a Raft client of this node's groups (made before the server starts). */
+  public static RaftProperties clientProperties(RaftSettings s) {
+    return properties(s);
   }
 
   private static RaftProperties properties(RaftSettings s) {

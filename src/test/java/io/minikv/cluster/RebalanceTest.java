@@ -223,20 +223,7 @@ class RebalanceTest {
 
   private static JsonObject await(Http http, Predicate<JsonObject> done, String what)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-    JsonObject view = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        view = Http.json(http.get("/admin/cluster"));
-        if (done.test(view)) {
-          return view;
-        }
-      } catch (RuntimeException notYet) {
-        // a node may be restarting
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError(what + " within 150 s; last view: " + view);
+    return MiniCluster.awaitView(http, done, what);
   }
 
   private static boolean idle(JsonObject view) {

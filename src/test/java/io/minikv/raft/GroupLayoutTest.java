@@ -49,6 +49,35 @@ class GroupLayoutTest {
       assertEquals(3, group.getPeers().size());
       assertEquals(GroupLayout.groupId("test", g), group.getGroupId().getUuid());
     }
+    assertEquals(GroupLayout.metaGroupId("test"), layout.meta().getGroupId().getUuid());
+    assertEquals(3, layout.meta().getPeers().size(), "an odd number of meta voters");
+    assertTrue(layout.holdsMeta("node-1"));
+    assertTrue(!layout.holdsMeta("node-4"));
+    assertEquals(
+        List.of(1, 2, 3, 3, 5, 5),
+        List.of(
+            GroupLayout.metaVoters(1),
+            GroupLayout.metaVoters(2),
+            GroupLayout.metaVoters(3),
+            GroupLayout.metaVoters(4),
+            GroupLayout.metaVoters(5),
+            GroupLayout.metaVoters(9)));
+  }
+
+  @Test
+  void theMetaGroupIsReplacedByIdLikeADataGroup() {
+    GroupLayout layout = fourNodesThreeGroups();
+    RaftGroup meta =
+        RaftGroup.valueOf(
+            layout.meta().getGroupId(),
+            GroupLayout.peer("node-2", "127.0.0.1:9872", 0),
+            GroupLayout.peer("node-3", "127.0.0.1:9873", 0),
+            GroupLayout.peer("node-4", "127.0.0.1:9874", 0));
+    GroupLayout next = layout.withGroup(meta);
+    assertEquals(2, next.version());
+    assertTrue(next.holdsMeta("node-4") && !next.holdsMeta("node-1"));
+    assertEquals(layout.groups(), next.groups());
+    assertSame(next, GroupLayout.decode(next.encode()));
   }
 
   @Test
@@ -81,6 +110,10 @@ class GroupLayoutTest {
 
   private static void assertSame(GroupLayout expected, GroupLayout actual) {
     assertEquals(expected.version(), actual.version());
+    assertEquals(expected.meta().getGroupId(), actual.meta().getGroupId());
+    assertEquals(
+        expected.meta().getPeers().stream().map(GroupLayoutTest::describe).toList(),
+        actual.meta().getPeers().stream().map(GroupLayoutTest::describe).toList());
     assertEquals(expected.decommissioned(), actual.decommissioned());
     assertEquals(expected.groups().size(), actual.groups().size());
     for (int g = 0; g < expected.groups().size(); g++) {

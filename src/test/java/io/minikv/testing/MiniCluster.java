@@ -130,6 +130,29 @@ public final class MiniCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Polls {@code GET /admin/cluster} on {@code http} until {@code done} holds (up to 150 s), and
+   * returns that view; fails naming {@code what} and the last view seen.
+   */
+  public static io.vertx.core.json.JsonObject awaitView(
+      Http http, java.util.function.Predicate<io.vertx.core.json.JsonObject> done, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+    io.vertx.core.json.JsonObject view = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        view = Http.json(http.get("/admin/cluster"));
+        if (done.test(view)) {
+          return view;
+        }
+      } catch (RuntimeException notYet) {
+        // a node may be restarting
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(what + " within 150 s; last view: " + view);
+  }
+
   public int size() {
     return nodes.length;
   }
