@@ -16,17 +16,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * snapshots (taken on the same thread) are consistent. Entries the engine already holds — replayed
  * after a restart from the last snapshot — are skipped.
  */
-final class KvStateMachine extends BaseStateMachine {
+final class KvStateMachine extends ReplicatedStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final StorageEngine engine;
@@ -65,56 +61,22 @@ final class KvStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
-      throws IOException {
-    super.initialize(server, groupId, storage);
-    // RUNNING, so that a snapshot install can pause it (Ratis checks the life cycle).
-    getLifeCycle()
-        .startAndTransition(
-            () -> {
-              snapshots.init(storage);
-              loadLatestSnapshot();
-            },
-            IOException.class);
+  protected void open(RaftStorage storage) throws IOException {
+    snapshots.init(storage);
+    loadLatestSnapshot();
   }
 
-  private volatile boolean closed;
-
-  /** Ratis closes a state machine when the server stops or the group is removed from it. */
   @Override
-  public void close() throws IOException {
-    closed = true;
-    super.close();
-  }
-
-  boolean isClosed() {
-    return closed;
-  }
-
-  /** Called by Ratis before it installs a snapshot sent by the leader. */
-  @Override
-  public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
-  }
-
-  /** Called by Ratis after it installed a snapshot sent by the leader: restore it, resume. */
-  @Override
-  public void reinitialize() throws IOException {
-    if (loadLatestSnapshot()) {
-      snapshotsInstalled.increment();
-    }
-    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
-      getLifeCycle().transition(LifeCycle.State.STARTING);
-      getLifeCycle().transition(LifeCycle.State.RUNNING);
-    }
+  protected void installed() {
+    snapshotsInstalled.increment();
   }
 
   /**
    * Restores the latest snapshot when it is ahead of the engine (always so for the memory engine
    * after a restart), and tells Ratis that everything up to it is applied. True if it restored.
    */
-  private boolean loadLatestSnapshot() throws IOException {
+  @Override
+  protected boolean loadLatestSnapshot() throws IOException {
     SnapshotInfo latest = snapshots.getLatestSnapshot();
     if (latest == null) {
       return false;

@@ -11,18 +11,14 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,29 +28,26 @@ import org.slf4j.LoggerFactory;
  * latest snapshot (one file with an MD5) plus the log after it. The state is small (the layout and
  * one record per node), so a snapshot writes all of it.
  */
-final class MetaStateMachine extends BaseStateMachine {
+final class MetaStateMachine extends ReplicatedStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile MetaState state = MetaState.EMPTY;
-  private volatile boolean closed;
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
-      throws IOException {
-    super.initialize(server, groupId, raftStorage);
-    getLifeCycle()
-        .startAndTransition(
-            () -> {
-              storage.init(raftStorage);
-              load(storage.getLatestSnapshot());
-            },
-            IOException.class);
+  protected void open(RaftStorage raftStorage) throws IOException {
+    storage.init(raftStorage);
+    load(storage.getLatestSnapshot());
   }
 
-  private void load(SingleFileSnapshotInfo snapshot) throws IOException {
+  @Override
+  protected boolean loadLatestSnapshot() throws IOException {
+    return load(storage.loadLatestSnapshot());
+  }
+
+  private boolean load(SingleFileSnapshotInfo snapshot) throws IOException {
     if (snapshot == null) {
-      return;
+      return false;
     }
     File file = snapshot.getFile().getPath().toFile();
     MD5Hash expected = snapshot.getFile().getFileDigest();
@@ -64,32 +57,7 @@ final class MetaStateMachine extends BaseStateMachine {
     state = MetaState.decode(Files.readString(file.toPath(), StandardCharsets.UTF_8));
     TermIndex ti = snapshot.getTermIndex();
     updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
-  }
-
-  @Override
-  public void close() throws IOException {
-    closed = true;
-    super.close();
-  }
-
-  boolean isClosed() {
-    return closed;
-  }
-
-  @Override
-  public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
-  }
-
-  /** Called by Ratis after it installed a snapshot sent by the leader. */
-  @Override
-  public void reinitialize() throws IOException {
-    load(storage.loadLatestSnapshot());
-    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
-      getLifeCycle().transition(LifeCycle.State.STARTING);
-      getLifeCycle().transition(LifeCycle.State.RUNNING);
-    }
+    return true;
   }
 
   @Override
