@@ -352,6 +352,11 @@ public final class ShardManager implements AutoCloseable {
           continue;
         }
         String target = eligible.stream().filter(n -> !c.has(n)).min(fewest).orElse(null);
+        if (target == null && c == metaConf && canShrink(c, id, hosting)) {
+          // Every other node already holds a meta replica: the meta group shrinks instead.
+          move(c, id, null, byId);
+          return;
+        }
         if (target == null) {
           waiting =
               "no node can take the replica of group " + c.id().getUuid() + " on " + id + " yet";
@@ -365,7 +370,9 @@ public final class ShardManager implements AutoCloseable {
       activity = waiting;
       return;
     }
-    if (metaConf != null && metaConf.voters().size() < GroupLayout.metaVoters(eligible.size())) {
+    if (metaConf != null
+        && metaConf.voters().size() < GroupLayout.metaVoters(eligible.size())
+        && metaConf.voters().stream().allMatch(p -> hosting.containsKey(p.getId().toString()))) {
       String target = eligible.stream().filter(n -> !metaConf.has(n)).min(fewest).orElse(null);
       if (target != null) {
         move(metaConf, null, byId.get(target), byId);
@@ -394,6 +401,21 @@ public final class ShardManager implements AutoCloseable {
     if (pick != null) {
       move(pick, most, byId.get(least), byId);
     }
+  }
+
+  /**
+   * True when {@code c} may drop voter {@code leaving}: a configuration change commits only with a
+   * majority of the new voters too, so a majority of those left must be reachable — else the group
+   * would be stuck mid-change until enough of them return.
+   */
+  private static boolean canShrink(Conf c, String leaving, Map<String, Set<RaftGroupId>> hosting) {
+    int left = c.voters().size() - 1;
+    long reachableLeft =
+        c.voters().stream()
+            .map(p -> p.getId().toString())
+            .filter(n -> !n.equals(leaving) && hosting.containsKey(n))
+            .count();
+    return left >= 1 && reachableLeft > left / 2;
   }
 
   /** The configuration of group {@code gid} as its leader reports it, or null without one. */
@@ -500,13 +522,47 @@ public final class ShardManager implements AutoCloseable {
     }
   }
 
-  /** Moves {@code c}'s replica from node {@code from} to {@code to}; adds one when from is null. */
+  /**
+   * Moves {@code c}'s replica from node {@code from} to {@code to}; only adds one when {@code from}
+   * is null, only removes one when {@code to} is null.
+   */
   private void moveReplica(Conf c, String from, NodeInfo to, NodeInfo fromNode) throws Exception {
     String what =
-        "group " + c.id().getUuid() + (from == null ? "" : " from " + from) + " to " + to.nodeId();
+        "group "
+            + c.id().getUuid()
+            + (from == null ? "" : " from " + from)
+            + (to == null ? "" : " to " + to.nodeId());
     activity = "moving " + what;
     LOG.info("moving {}", what);
     RaftPeer old = from == null ? null : c.voter(from);
+    List<RaftPeer> learner = to == null ? List.of() : List.of(addCaughtUpListener(c, to));
+    if (from != null && from.equals(c.leader())) {
+      handOverLeadership(c, from, learner);
+    }
+    List<RaftPeer> voters = new ArrayList<>();
+    for (RaftPeer p : c.voters()) {
+      if (!p.getId().toString().equals(from)) {
+        voters.add(p);
+      }
+    }
+    if (to != null) {
+      voters.add(
+          GroupLayout.peer(to.nodeId(), to.raftAddress(), old == null ? 0 : old.getPriority()));
+    }
+    setConfiguration(c, voters, List.of());
+    record(List.of(new Conf(c.id(), voters, List.of(), false, c.leader())));
+    if (from != null && reachable.contains(from)) {
+      removeReplica(c.id(), fromNode);
+    }
+    LOG.info("moved {}", what);
+    activity = "moved " + what;
+  }
+
+  /**
+   * Adds group {@code c} on {@code to} as a listener and waits until it has applied what the leader
+   * had committed when it was added; returns the listener.
+   */
+  private RaftPeer addCaughtUpListener(Conf c, NodeInfo to) throws Exception {
     RaftPeer learner =
         RaftPeer.newBuilder()
             .setId(to.nodeId())
@@ -532,24 +588,7 @@ public final class ShardManager implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    if (from != null && from.equals(c.leader())) {
-      handOverLeadership(c, from, learner);
-    }
-    List<RaftPeer> voters = new ArrayList<>();
-    for (RaftPeer p : c.voters()) {
-      if (!p.getId().toString().equals(from)) {
-        voters.add(p);
-      }
-    }
-    voters.add(
-        GroupLayout.peer(to.nodeId(), to.raftAddress(), old == null ? 0 : old.getPriority()));
-    setConfiguration(c, voters, List.of());
-    record(List.of(new Conf(c.id(), voters, List.of(), false, c.leader())));
-    if (from != null && reachable.contains(from)) {
-      removeReplica(c.id(), fromNode);
-    }
-    LOG.info("moved {}", what);
-    activity = "moved " + what;
+    return learner;
   }
 
   /**
@@ -558,7 +597,7 @@ public final class ShardManager implements AutoCloseable {
    * takes milliseconds. The heir also gets the highest priority for the moment, so that leadership
    * does not return to {@code from}; the swap that follows restores every priority.
    */
-  private void handOverLeadership(Conf c, String from, RaftPeer learner)
+  private void handOverLeadership(Conf c, String from, List<RaftPeer> listeners)
       throws IOException, InterruptedException {
     RaftPeer heir = null;
     int top = 1;
@@ -576,7 +615,7 @@ public final class ShardManager implements AutoCloseable {
       int priority = p == heir ? top : p.getId().toString().equals(from) ? 0 : p.getPriority();
       voters.add(RaftPeer.newBuilder(p).setPriority(priority).build());
     }
-    if (!lead(c, heir, voters, List.of(learner))) {
+    if (!lead(c, heir, voters, listeners)) {
       LOG.warn("{} kept the leadership of group {}", from, c.id().getUuid());
     }
   }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The meta group holds the layout and the node registry: it starts on the bootstrap nodes, grows to
- * five voters as nodes join, keeps accepting changes with two of its five voters down, and a voter
- * that restarts recovers what it holds (from its snapshot and log) and serves it again.
+ * five voters as nodes join, keeps accepting changes with two of its five voters down, a voter that
+ * restarts recovers what it holds (from its snapshot and log) and serves it again, and a
+ * decommissioned voter that no other node can replace is dropped once that is safe.
  */
 class MetaGroupTest {
   @TempDir Path dir;
@@ -66,6 +67,18 @@ class MetaGroupTest {
           MiniCluster.awaitView(
               c.http(1), v -> state(v, "node-3").equals("decommissioning"), "node-2 sees the mark");
       long version = marked.getLong("layout_version");
+      // Dropping node-3 from the meta group now would need three of {1, 2, 4, 5}: it waits.
+      JsonObject waiting =
+          MiniCluster.awaitView(
+              c.http(0),
+              v ->
+                  v.getString("shard_manager")
+                      .equals(
+                          "no node can take the replica of group "
+                              + metaId(first)
+                              + " on node-3 yet"),
+              "the coordinator keeps node-3 in the meta group while nodes 4 and 5 are down");
+      assertEquals(5, metaVoters(waiting).size());
 
       // With node-1 stopped too, only two of five meta voters run: no quorum until node-1 is back
       // with the meta state it recovers from its own snapshot and log.
@@ -83,6 +96,19 @@ class MetaGroupTest {
             files.anyMatch(f -> f.getFileName().toString().startsWith("snapshot.")),
             "node-1 wrote a meta snapshot");
       }
+
+      // Nodes 4 and 5 back: node-3's data replicas move to them, and with every node already a
+      // meta voter the meta group drops node-3 instead of replacing it.
+      c.restart(3);
+      c.restart(4);
+      MiniCluster.awaitView(
+          c.http(1),
+          v ->
+              state(v, "node-3").equals("decommissioned")
+                  && metaVoters(v).equals(List.of("node-1", "node-2", "node-4", "node-5")),
+          "node-3 holds no replica and left the meta group");
+      var put = c.http(2).put("/kv/after", "meta-shrunk");
+      assertEquals(201, put.statusCode(), Http.text(put));
       assertTrue(recovered.getJsonObject("meta").getJsonArray("voters").contains("node-1"));
     }
   }
