@@ -5,12 +5,14 @@
 # deleted), one at a time. Reports PUT ops/s and errors before and during the moves, the time from
 # starting node 4 until the cluster is balanced, each move's duration from the coordinator's log,
 # and the size of the moved replicas.
-# Usage: bench/rebalance.sh [keys, default 1000000] [load duration, default 120s]
+# Usage: bench/rebalance.sh [keys, default 1000000] [load duration, default 120s] [move rate, e.g.
+#        4MiB: [cluster] move_rate of every node, default the configured default]
 # Needs: wrk, curl, jq, python3, Java 17, Maven.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 keys=${1:-1000000}
 duration=${2:-120s}
+if [ -n "${3:-}" ]; then export MINIKV_CLUSTER_MOVE_RATE=$3; fi
 out="$root/bench/out/rebalance"
 lua="$root/bench/lua/kv.lua"
 rm -rf "$out" && mkdir -p "$out"
@@ -47,6 +49,8 @@ sizes=$(curl -s "$(url 4)/metrics" | grep '^minikv_engine_bytes' | awk '$2 > 0 {
 echo
 echo "keys: $keys; node 4 started → balanced (node-4 holds ≥ 2 replicas, shard manager idle): ${balanced:-not within 600 s} ms"
 echo "replicas on node 4 (engine bytes): $sizes"
+echo "snapshot copies on node 4 (log): $(grep -o 'copied snapshot .*' "$CLUSTER_DIR/node-4.log" | tr '\n' ';')"
+echo "move rate: ${MINIKV_CLUSTER_MOVE_RATE:-default}"
 echo
 echo "| PUT load (wrk -t2 -c16) | ops/s | p50 ms | p99 ms | errors |"
 echo "|---|---:|---:|---:|---:|"

@@ -139,7 +139,8 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_ELECTION_TIMEOUT),
               config.get(Config.RAFT_BATCH_MAX_COMMANDS),
               config.get(Config.RAFT_BATCH_MAX_BYTES),
-              config.get(Config.RAFT_MAX_INFLIGHT));
+              config.get(Config.RAFT_MAX_INFLIGHT),
+              config.get(Config.CLUSTER_MOVE_RATE));
       GroupIdentity identity =
           members.isEmpty()
               ? GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId())

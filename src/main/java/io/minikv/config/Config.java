@@ -240,6 +240,16 @@ public final class Config {
           Config::positive,
           "a positive duration",
           "How long a new replica may take to catch up before its move is abandoned");
+  public static final ConfigKey<Long> CLUSTER_MOVE_RATE =
+      key(
+          "cluster",
+          "move_rate",
+          ValueType.SIZE,
+          64L << 20,
+          v -> v >= 0,
+          "a size (bytes per second), 0 for no limit",
+          "Bytes per second a replica may copy of a snapshot when it is added or fell behind the"
+              + " leader's log (replica moves, restarted nodes); 0 for no limit");
   public static final ConfigKey<Integer> GRPC_PORT =
       port("grpc", 2379, "Reserved for the etcd gRPC endpoint, which is not built yet");
   public static final ConfigKey<Integer> RAFT_PORT = port("raft", 9870, "Raft (gRPC) port");

@@ -11,6 +11,7 @@ import io.minikv.kv.ReadQuery;
 import io.minikv.storage.StorageEngine;
 import io.minikv.storage.StorageException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,10 +42,18 @@ final class KvStateMachine extends ReplicatedStateMachine {
   private final Timer applyTimer;
   private final Timer snapshotTimer;
   private final Counter snapshotsInstalled;
+  private final Counter snapshotBytesCopied;
+  private final long copyBytesPerSecond;
 
-  KvStateMachine(StorageEngine engine, KvApplier applier, MeterRegistry registry) {
+  KvStateMachine(
+      StorageEngine engine, KvApplier applier, MeterRegistry registry, long copyBytesPerSecond) {
     this.engine = engine;
     this.applier = applier;
+    this.copyBytesPerSecond = copyBytesPerSecond;
+    this.snapshotBytesCopied =
+        Counter.builder("minikv_raft_snapshot_bytes_copied_total")
+            .description("Bytes of leaders' snapshots this node copied to install them")
+            .register(registry);
     this.applyTimer =
         Timer.builder("minikv_raft_apply_seconds")
             .description("Time to apply one Raft entry (a batch of commands) to the engine")
@@ -69,6 +78,36 @@ final class KvStateMachine extends ReplicatedStateMachine {
   @Override
   protected void installed() {
     snapshotsInstalled.increment();
+  }
+
+  @Override
+  protected TermIndex fetchSnapshot(SnapshotTransfer.Leader leader, TermIndex firstAvailable)
+      throws Exception {
+    SnapshotTransfer.Listing listing = SnapshotTransfer.list(leader);
+    if (listing == null) {
+      // The leader has no snapshot yet (a new replica of a young group): Ratis sends the log.
+      return null;
+    }
+    TermIndex ti = listing.termIndex();
+    if (ti.getIndex() < firstAvailable.getIndex() - 1) {
+      throw new IOException(
+          "the leader's latest snapshot "
+              + ti
+              + " is older than its log's start "
+              + firstAvailable);
+    }
+    Path target = snapshots.pathOf(ti);
+    if (!Files.isDirectory(target)) {
+      long start = System.nanoTime();
+      long bytes = SnapshotTransfer.fetch(leader, listing, target, copyBytesPerSecond);
+      snapshotBytesCopied.increment(bytes);
+      LOG.info(
+          "copied snapshot {} from the leader: {} bytes in {} ms",
+          ti,
+          bytes,
+          (System.nanoTime() - start) / 1_000_000);
+    }
+    return ti;
   }
 
   /**
@@ -133,14 +172,27 @@ final class KvStateMachine extends ReplicatedStateMachine {
 
   /**
    * Ratis calls this once the ReadIndex is applied (or at once for a non-linearizable query). An
-   * empty request is a local read barrier with nothing left to do; otherwise it is a {@link
-   * ReadQuery} from a node that holds no replica of this group, answered from this engine.
+   * empty request is a local read barrier with nothing left to do; a {@link SnapshotTransfer}
+   * request comes from a replica copying this node's snapshot; otherwise it is a {@link ReadQuery}
+   * from a node that holds no replica of this group, answered from this engine.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
     byte[] q = request.getContent().toByteArray();
     if (q.length == 0) {
       return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    if (SnapshotTransfer.isTransfer(q)) {
+      try {
+        SnapshotInfo latest = snapshots.getLatestSnapshot();
+        byte[] answer =
+            SnapshotTransfer.answer(
+                latest == null ? null : latest.getTermIndex(), snapshots::pathOf, q);
+        return CompletableFuture.completedFuture(
+            Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     try {
       byte[] answer = ReadQuery.answer(engine, q, System.currentTimeMillis());

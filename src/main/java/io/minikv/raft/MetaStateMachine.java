@@ -32,7 +32,11 @@ final class MetaStateMachine extends ReplicatedStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-  private volatile MetaState state = MetaState.EMPTY;
+
+  /** The state and the entry it was applied up to, replaced together. */
+  private record Held(MetaState state, TermIndex applied) {}
+
+  private volatile Held held = new Held(MetaState.EMPTY, null);
 
   @Override
   protected void open(RaftStorage raftStorage) throws IOException {
@@ -54,8 +58,8 @@ final class MetaStateMachine extends ReplicatedStateMachine {
     if (expected != null && !expected.equals(MD5FileUtil.computeMd5ForFile(file))) {
       throw new IOException("meta snapshot " + file + " does not match its MD5");
     }
-    state = MetaState.decode(Files.readString(file.toPath(), StandardCharsets.UTF_8));
     TermIndex ti = snapshot.getTermIndex();
+    held = new Held(MetaState.decode(Files.readString(file.toPath(), StandardCharsets.UTF_8)), ti);
     updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
     return true;
   }
@@ -73,24 +77,54 @@ final class MetaStateMachine extends ReplicatedStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
+    TermIndex ti = TermIndex.valueOf(entry.getTerm(), entry.getIndex());
     MetaState.Applied applied;
     try {
-      applied = state.apply(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      applied = held.state().apply(entry.getStateMachineLogEntry().getLogData().toByteArray());
     } catch (RuntimeException e) {
       // Deterministic on every voter, so refusing it leaves the replicas identical.
-      LOG.warn("meta entry {}:{} refused: {}", entry.getTerm(), entry.getIndex(), e.toString());
+      LOG.warn("meta entry {} refused: {}", ti, e.toString());
+      held = new Held(held.state(), ti);
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       return CompletableFuture.completedFuture(Message.valueOf("error: " + e.getMessage()));
     }
-    state = applied.state();
+    held = new Held(applied.state(), ti);
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(applied.accepted() ? "ok" : "stale"));
   }
 
-  /** Every query reads the whole state (after the ReadIndex for a linearizable one). */
+  /**
+   * Every query reads the whole state (after the ReadIndex for a linearizable one); a {@link
+   * SnapshotTransfer} query from a replica that needs a snapshot gets it with its term and index.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.valueOf(state.encode()));
+    Held now = held;
+    if (!SnapshotTransfer.isTransfer(request.getContent().toByteArray())) {
+      return CompletableFuture.completedFuture(Message.valueOf(now.state().encode()));
+    }
+    if (now.applied() == null) {
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    TermIndex ti = now.applied();
+    return CompletableFuture.completedFuture(
+        Message.valueOf(ti.getTerm() + " " + ti.getIndex() + "\n" + now.state().encode()));
+  }
+
+  /** Takes the leader's state with the entry it was applied up to as this replica's snapshot. */
+  @Override
+  protected TermIndex fetchSnapshot(SnapshotTransfer.Leader leader, TermIndex firstAvailable)
+      throws IOException {
+    String answer =
+        new String(leader.query(new byte[] {SnapshotTransfer.TAG}), StandardCharsets.UTF_8);
+    if (answer.isEmpty()) {
+      return null; // nothing applied on the leader yet: Ratis sends the log
+    }
+    int nl = answer.indexOf('\n');
+    String[] ti = answer.substring(0, nl).split(" ");
+    TermIndex at = TermIndex.valueOf(Long.parseLong(ti[0]), Long.parseLong(ti[1]));
+    writeSnapshot(MetaState.decode(answer.substring(nl + 1)), at);
+    return at;
   }
 
   @Override
@@ -103,7 +137,12 @@ final class MetaStateMachine extends ReplicatedStateMachine {
     if (latest != null && latest.getIndex() >= last.getIndex()) {
       return latest.getIndex();
     }
-    // The state and the applied index are read on the apply thread, which calls this method.
+    // Read on the apply thread, which calls this method: the state is the one at that index.
+    writeSnapshot(held.state(), last);
+    return last.getIndex();
+  }
+
+  private void writeSnapshot(MetaState state, TermIndex last) throws IOException {
     String text = state.encode();
     File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     Path tmp = target.toPath().resolveSibling("writing-" + target.getName());
@@ -119,6 +158,5 @@ final class MetaStateMachine extends ReplicatedStateMachine {
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
     storage.updateLatestSnapshot(
         new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
-    return last.getIndex();
   }
 }

@@ -152,7 +152,10 @@ public final class RaftNode implements AutoCloseable {
                           StorageEngine engine = engines.open(g.getUuid());
                           KvApplier applier = new KvApplier(engine);
                           return new Store(
-                              engine, applier, new KvStateMachine(engine, applier, registry));
+                              engine,
+                              applier,
+                              new KvStateMachine(
+                                  engine, applier, registry, s.snapshotCopyBytesPerSecond()));
                         })
                     .stateMachine();
     RaftServer server =
@@ -396,6 +399,9 @@ public final class RaftNode implements AutoCloseable {
     // behind: it is sent the snapshot instead, so a dead node cannot make the log grow unbounded.
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    // A replica that needs a snapshot pulls it at a bounded rate (see SnapshotTransfer) instead of
+    // the leader pushing it as fast as it can.
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, s.catchUpEntries());
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, twice);
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(twice.getSize() + (2 << 20)));

@@ -16,4 +16,5 @@ public record RaftSettings(
     Duration electionTimeout,
     int batchMaxCommands,
     long batchMaxBytes,
-    int maxInflightEntries) {}
+    int maxInflightEntries,
+    long snapshotCopyBytesPerSecond) {}
