@@ -172,17 +172,7 @@ public final class Node implements AutoCloseable {
                 identity,
                 self,
                 new GroupEngines(engineName, dataDir.resolve("engines")));
-        shards =
-            new ShardManager(
-                vertx,
-                raft,
-                self,
-                new ShardManager.Settings(
-                    config.get(Config.CLUSTER_REBALANCE),
-                    config.get(Config.CLUSTER_REBALANCE_INTERVAL),
-                    config.get(Config.CLUSTER_DEAD_NODE_TIMEOUT),
-                    config.get(Config.CLUSTER_MOVE_TIMEOUT)),
-                registry);
+        shards = new ShardManager(vertx, raft, self, config, registry);
         shards.start();
       }
       List<KvGroups.Group> groups = new ArrayList<>();

@@ -1,8 +1,10 @@
 package io.minikv.admin;
 
 import io.minikv.api.ApiError;
+import io.minikv.cluster.ClusterSettings;
 import io.minikv.cluster.NodeInfo;
 import io.minikv.cluster.ShardManager;
+import io.minikv.config.ConfigException;
 import io.minikv.kv.KvGroups;
 import io.minikv.kv.VShards;
 import io.minikv.raft.DataGroup;
@@ -13,7 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -91,6 +95,52 @@ public final class ClusterView {
                     .put("node", id)
                     .put("state", state(layout, id))
                     .put("replicas", layout.replicasOf(id)));
+  }
+
+  /** {@code GET /admin/cluster/settings}: the runtime settings in effect and those set. */
+  public Future<JsonObject> settings() {
+    if (shards == null) {
+      return Future.failedFuture(notACluster());
+    }
+    return Future.succeededFuture(shards.clusterSettings().describe(shards.settingOverrides()));
+  }
+
+  /**
+   * {@code PUT /admin/cluster/settings}: sets the runtime settings named in {@code body} for the
+   * whole cluster (a JSON null removes one, so each node's configuration applies again).
+   */
+  public Future<JsonObject> updateSettings(Vertx vertx, JsonObject body) {
+    if (shards == null) {
+      return Future.failedFuture(notACluster());
+    }
+    Map<String, String> changes = new LinkedHashMap<>();
+    for (String name : body.fieldNames()) {
+      if (ClusterSettings.key(name) == null) {
+        return Future.failedFuture(
+            ApiError.badRequest(
+                "unknown_setting",
+                "'"
+                    + name
+                    + "' cannot be set at run time; these can: "
+                    + ClusterSettings.RUNTIME.stream().map(k -> k.name()).toList()));
+      }
+      Object value = body.getValue(name);
+      try {
+        changes.put(name, value == null ? null : ClusterSettings.validate(name, value.toString()));
+      } catch (ConfigException e) {
+        return Future.failedFuture(ApiError.badRequest("invalid_setting", e.getMessage()));
+      }
+    }
+    if (changes.isEmpty()) {
+      return Future.failedFuture(
+          ApiError.badRequest("invalid_request", "the body names no setting to change"));
+    }
+    return Future.fromCompletionStage(shards.updateSettings(changes), vertx.getOrCreateContext())
+        .map(set -> shards.clusterSettings().describe(set));
+  }
+
+  private static ApiError notACluster() {
+    return new ApiError(409, "not_a_cluster", "cluster settings exist only on a cluster");
   }
 
   private static String state(GroupLayout layout, String id) {

@@ -54,7 +54,7 @@ public final class ApiError extends RuntimeException {
         Map.of("Allow", allow));
   }
 
-  static ApiError badRequest(String code, String message) {
+  public static ApiError badRequest(String code, String message) {
     return new ApiError(400, code, message);
   }
 }

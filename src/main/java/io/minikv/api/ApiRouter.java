@@ -94,6 +94,27 @@ public final class ApiRouter {
                         .decommission(ctx.vertx(), ctx.pathParam("id"))
                         .onSuccess(view -> Responses.json(ctx, 202, view))
                         .onFailure(ctx::fail)));
+    router
+        .get("/admin/cluster/settings")
+        .handler(
+            named(
+                "/admin/cluster/settings",
+                ctx ->
+                    s.cluster()
+                        .settings()
+                        .onSuccess(view -> Responses.json(ctx, 200, view))
+                        .onFailure(ctx::fail)));
+    router
+        .put("/admin/cluster/settings")
+        .handler(requestBody)
+        .handler(
+            named(
+                "/admin/cluster/settings",
+                ctx ->
+                    s.cluster()
+                        .updateSettings(ctx.vertx(), KvRoutes.jsonBody(ctx))
+                        .onSuccess(view -> Responses.json(ctx, 200, view))
+                        .onFailure(ctx::fail)));
     router.route("/s3").handler(named("/s3", s.objects()));
     router.route("/s3/*").handler(named("/s3/{bucket}/{key}", s.objects()));
 

@@ -243,7 +243,8 @@ final class KvRoutes {
         .onFailure(e -> Responses.error(ctx, e));
   }
 
-  private static JsonObject jsonBody(RoutingContext ctx) {
+  /** The request body as a JSON object; 400 invalid_json otherwise. */
+  static JsonObject jsonBody(RoutingContext ctx) {
     Buffer b = ctx.body().buffer();
     if (b == null || b.length() == 0) {
       throw ApiError.badRequest("invalid_json", "request body must be a JSON object");

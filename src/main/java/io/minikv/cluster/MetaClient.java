@@ -71,6 +71,11 @@ public final class MetaClient implements AutoCloseable {
     write(MetaState.nodeCommand(node.nodeId(), node.toJson()));
   }
 
+  /** Sets cluster setting {@code name} to {@code value}, or removes it when value is null. */
+  public void setting(String name, String value) throws IOException {
+    write(MetaState.settingCommand(name, value));
+  }
+
   private String write(byte[] command) throws IOException {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command));
     RaftClientReply reply = call(c -> c.io().send(message));

@@ -3,6 +3,7 @@ package io.minikv.cluster;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.minikv.config.Config;
 import io.minikv.raft.GroupLayout;
 import io.minikv.raft.MetaState;
 import io.minikv.raft.RaftNode;
@@ -65,10 +66,6 @@ import org.slf4j.LoggerFactory;
 public final class ShardManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardManager.class);
 
-  /** The {@code [cluster]} settings that drive placement. */
-  public record Settings(
-      boolean rebalance, Duration interval, Duration deadAfter, Duration moveTimeout) {}
-
   /** A group's configuration as its leader reports it. */
   private record Conf(
       RaftGroupId id,
@@ -97,7 +94,10 @@ public final class ShardManager implements AutoCloseable {
   private final MetaClient meta;
   private volatile List<NodeInfo> known = List.of();
   private final String self;
-  private final Settings settings;
+  private final Duration interval;
+  private final Duration moveTimeout;
+  private final ClusterSettings clusterSettings;
+  private volatile Map<String, String> overrides = Map.of();
   private final RaftProperties clientProperties;
   private final ScheduledExecutorService executor;
   private final ExecutorService requests;
@@ -110,12 +110,14 @@ public final class ShardManager implements AutoCloseable {
   private final Counter leaderTransfers;
 
   public ShardManager(
-      Vertx vertx, RaftNode raft, NodeInfo selfInfo, Settings settings, MeterRegistry registry) {
+      Vertx vertx, RaftNode raft, NodeInfo selfInfo, Config config, MeterRegistry registry) {
     this.vertx = vertx;
     this.raft = raft;
     this.selfInfo = selfInfo;
     this.self = raft.identity().nodeId();
-    this.settings = settings;
+    this.interval = config.get(Config.CLUSTER_REBALANCE_INTERVAL);
+    this.moveTimeout = config.get(Config.CLUSTER_MOVE_TIMEOUT);
+    this.clusterSettings = new ClusterSettings(config);
     this.movesCompleted = moves(registry, "completed");
     this.movesFailed = moves(registry, "failed");
     this.leaderTransfers =
@@ -160,7 +162,7 @@ public final class ShardManager implements AutoCloseable {
   }
 
   public void start() {
-    long ms = settings.interval().toMillis();
+    long ms = interval.toMillis();
     executor.scheduleWithFixedDelay(this::pass, 0, ms, TimeUnit.MILLISECONDS);
   }
 
@@ -194,6 +196,46 @@ public final class ShardManager implements AutoCloseable {
       out.add(GroupLayout.peer(n.nodeId(), n.raftAddress(), 0));
     }
     return out;
+  }
+
+  /** The cluster settings in effect on this node. */
+  public ClusterSettings clusterSettings() {
+    return clusterSettings;
+  }
+
+  /** The cluster settings set in the meta group, as this node last read them. */
+  public Map<String, String> settingOverrides() {
+    return overrides;
+  }
+
+  private <T> T setting(io.minikv.config.ConfigKey<T> key) {
+    return clusterSettings.get(key, overrides);
+  }
+
+  private void takeSettings(Map<String, String> set) {
+    overrides = Map.copyOf(set);
+    raft.setSnapshotCopyRate(setting(Config.CLUSTER_MOVE_RATE));
+  }
+
+  /**
+   * Sets (or, for a null value, removes) cluster settings in the meta group; the values must have
+   * been checked with {@link ClusterSettings#validate}. Completes with the settings then set.
+   */
+  public CompletableFuture<Map<String, String>> updateSettings(Map<String, String> changes) {
+    CompletableFuture<Map<String, String>> f = new CompletableFuture<>();
+    requests.execute(
+        () -> {
+          try {
+            for (Map.Entry<String, String> c : changes.entrySet()) {
+              meta.setting(c.getKey(), c.getValue());
+            }
+            takeSettings(meta.read().settings());
+            f.complete(overrides);
+          } catch (Exception | Error e) {
+            f.completeExceptionally(e);
+          }
+        });
+    return f;
   }
 
   /** Nodes that answered this node's last probe. */
@@ -262,6 +304,7 @@ public final class ShardManager implements AutoCloseable {
       nodes.add(selfInfo);
     }
     known = withDiscovered(nodes);
+    takeSettings(state.settings());
     return known;
   }
 
@@ -347,7 +390,7 @@ public final class ShardManager implements AutoCloseable {
         boolean dead =
             !hosting.containsKey(id)
                 && now - lastSeen.getOrDefault(id, coordinatingSince)
-                    > settings.deadAfter().toNanos();
+                    > setting(Config.CLUSTER_DEAD_NODE_TIMEOUT).toNanos();
         if (!decommissioned.contains(id) && !dead) {
           continue;
         }
@@ -379,7 +422,7 @@ public final class ShardManager implements AutoCloseable {
         return;
       }
     }
-    if (!settings.rebalance() || eligible.size() < 2) {
+    if (!setting(Config.CLUSTER_REBALANCE) || eligible.size() < 2) {
       activity = "idle";
       return;
     }
@@ -563,6 +606,7 @@ public final class ShardManager implements AutoCloseable {
    * had committed when it was added; returns the listener.
    */
   private RaftPeer addCaughtUpListener(Conf c, NodeInfo to) throws Exception {
+    snapshotOnLeader(c);
     RaftPeer learner =
         RaftPeer.newBuilder()
             .setId(to.nodeId())
@@ -580,15 +624,35 @@ public final class ShardManager implements AutoCloseable {
     }
     setConfiguration(c, c.voters(), List.of(learner));
     long target = committedIndex(c);
-    long deadline = System.nanoTime() + settings.moveTimeout().toNanos();
+    long deadline = System.nanoTime() + moveTimeout.toNanos();
     while (appliedIndex(c.id(), learner) < target) {
       if (System.nanoTime() > deadline) {
         throw new IOException(
-            "the replica on " + to.nodeId() + " did not catch up within " + settings.moveTimeout());
+            "the replica on " + to.nodeId() + " did not catch up within " + moveTimeout);
       }
       Thread.sleep(200);
     }
     return learner;
+  }
+
+  /**
+   * Has the group's leader take a snapshot (and purge its log behind it, less {@code [raft]
+   * catch_up_entries}), so that a new replica copies the snapshot at the bounded move rate instead
+   * of replaying a long log as fast as the leader can send it. Not fatal when refused.
+   */
+  private void snapshotOnLeader(Conf c) {
+    RaftPeer leader = c.voter(c.leader());
+    if (leader == null) {
+      return;
+    }
+    try (RaftClient client = client(c.id(), List.of(leader), RetryPolicies.noRetry())) {
+      RaftClientReply reply = client.getSnapshotManagementApi(leader.getId()).create(true, 60_000);
+      if (!reply.isSuccess()) {
+        LOG.info("snapshot before a move of group {}: {}", c.id().getUuid(), reply.getException());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.info("snapshot before a move of group {}: {}", c.id().getUuid(), e.toString());
+    }
   }
 
   /**

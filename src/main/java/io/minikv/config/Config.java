@@ -552,6 +552,20 @@ public final class Config {
     }
   }
 
+  /**
+   * Parses and checks {@code text} as a value of {@code key} (as a flag would be); the exception's
+   * message names the key, the value and what was expected.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T parse(ConfigKey<T> key, String text, String where) {
+    T value = (T) parseText(key, text, where);
+    if (!key.check().test(value)) {
+      throw new ConfigException(
+          key + " from " + where + " has an invalid value '" + text + "': expected " + key.rule());
+    }
+    return value;
+  }
+
   private static Object parseText(ConfigKey<?> k, String text, String where) {
     try {
       return k.type().parse(text);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -43,10 +44,13 @@ final class KvStateMachine extends ReplicatedStateMachine {
   private final Timer snapshotTimer;
   private final Counter snapshotsInstalled;
   private final Counter snapshotBytesCopied;
-  private final long copyBytesPerSecond;
+  private final LongSupplier copyBytesPerSecond;
 
   KvStateMachine(
-      StorageEngine engine, KvApplier applier, MeterRegistry registry, long copyBytesPerSecond) {
+      StorageEngine engine,
+      KvApplier applier,
+      MeterRegistry registry,
+      LongSupplier copyBytesPerSecond) {
     this.engine = engine;
     this.applier = applier;
     this.copyBytesPerSecond = copyBytesPerSecond;
@@ -99,7 +103,7 @@ final class KvStateMachine extends ReplicatedStateMachine {
     Path target = snapshots.pathOf(ti);
     if (!Files.isDirectory(target)) {
       long start = System.nanoTime();
-      long bytes = SnapshotTransfer.fetch(leader, listing, target, copyBytesPerSecond);
+      long bytes = SnapshotTransfer.fetch(leader, listing, target, copyBytesPerSecond.getAsLong());
       snapshotBytesCopied.increment(bytes);
       LOG.info(
           "copied snapshot {} from the leader: {} bytes in {} ms",

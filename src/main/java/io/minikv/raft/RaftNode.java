@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
@@ -68,6 +69,7 @@ public final class RaftNode implements AutoCloseable {
   private final Path dir;
   private volatile GroupLayout layout;
   private volatile boolean closed;
+  private final AtomicLong snapshotCopyRate;
 
   /** What the state machine registry opened for a group: engine, applier, state machine. */
   private record Store(StorageEngine engine, KvApplier applier, KvStateMachine stateMachine) {}
@@ -78,7 +80,9 @@ public final class RaftNode implements AutoCloseable {
       Engines engines,
       Map<RaftGroupId, Store> stores,
       GroupLayout layout,
-      Path dir) {
+      Path dir,
+      AtomicLong snapshotCopyRate) {
+    this.snapshotCopyRate = snapshotCopyRate;
     this.server = server;
     this.self = server.getId();
     this.identity = identity;
@@ -131,6 +135,7 @@ public final class RaftNode implements AutoCloseable {
       Engines engines)
       throws IOException {
     Map<RaftGroupId, Store> stores = new ConcurrentHashMap<>();
+    AtomicLong copyRate = new AtomicLong(s.snapshotCopyBytesPerSecond());
     RaftGroupId metaId = layout.meta() == null ? null : layout.meta().getGroupId();
     Map<RaftGroupId, MetaStateMachine> meta = new ConcurrentHashMap<>();
     StateMachine.Registry stateMachines =
@@ -154,8 +159,7 @@ public final class RaftNode implements AutoCloseable {
                           return new Store(
                               engine,
                               applier,
-                              new KvStateMachine(
-                                  engine, applier, registry, s.snapshotCopyBytesPerSecond()));
+                              new KvStateMachine(engine, applier, registry, copyRate::get));
                         })
                     .stateMachine();
     RaftServer server =
@@ -165,7 +169,7 @@ public final class RaftNode implements AutoCloseable {
             .setStateMachineRegistry(stateMachines)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
-    RaftNode node = new RaftNode(server, identity, engines, stores, layout, s.dir());
+    RaftNode node = new RaftNode(server, identity, engines, stores, layout, s.dir(), copyRate);
     for (RaftGroup group : layout.groups()) {
       RaftGroupId gid = group.getGroupId();
       RatisBridge bridge =
@@ -274,6 +278,11 @@ public final class RaftNode implements AutoCloseable {
         replicas.computeIfAbsent(
             gid, g -> new GroupReplica(server, g, store.engine(), store.applier()));
     return r.engine() == store.engine() ? r : null;
+  }
+
+  /** Sets the bytes per second a replica of this node may copy of a leader's snapshot (0: any). */
+  public void setSnapshotCopyRate(long bytesPerSecond) {
+    snapshotCopyRate.set(bytesPerSecond);
   }
 
   public GroupLayout layout() {

@@ -1,5 +1,6 @@
 package io.minikv.cluster;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The meta group holds the layout and the node registry: it starts on the bootstrap nodes, grows to
  * five voters as nodes join, keeps accepting changes with two of its five voters down, a voter that
  * restarts recovers what it holds (from its snapshot and log) and serves it again, and a
- * decommissioned voter that no other node can replace is dropped once that is safe.
+ * decommissioned voter that no other node can replace is dropped once that is safe. Cluster
+ * settings set through the admin API are held there too: every node applies them, bad ones are
+ * refused with a code naming the problem, and they survive a restart.
  */
 class MetaGroupTest {
   @TempDir Path dir;
@@ -111,6 +115,68 @@ class MetaGroupTest {
       assertEquals(201, put.statusCode(), Http.text(put));
       assertTrue(recovered.getJsonObject("meta").getJsonArray("voters").contains("node-1"));
     }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void clusterSettingsAreSetOnceForEveryNodeAndSurviveRestarts() throws Exception {
+    try (MiniCluster c = MiniCluster.start(dir, 3, "--cluster.rebalance_interval=300ms")) {
+      JsonObject before = Http.json(c.http(0).get("/admin/cluster/settings"));
+      assertEquals(true, before.getJsonObject("settings").getBoolean("rebalance"));
+      assertEquals(64L << 20, before.getJsonObject("settings").getLong("move_rate"));
+      assertEquals("5m", before.getJsonObject("settings").getString("dead_node_timeout"));
+      assertTrue(before.getJsonObject("set").isEmpty());
+
+      var set =
+          c.http(1)
+              .send(
+                  "PUT",
+                  "/admin/cluster/settings",
+                  "{\"move_rate\":\"8MiB\",\"rebalance\":false}".getBytes(UTF_8));
+      assertEquals(200, set.statusCode(), Http.text(set));
+      assertEquals(8L << 20, Http.json(set).getJsonObject("settings").getLong("move_rate"));
+      for (int i = 0; i < 3; i++) {
+        awaitSettings(
+            c.http(i), s -> s.getLong("move_rate") == (8L << 20) && !s.getBoolean("rebalance"));
+      }
+
+      assertError(c, "{\"replication_factor\":5}", "unknown_setting");
+      assertError(c, "{\"move_rate\":\"fast\"}", "invalid_setting");
+      assertError(c, "{\"dead_node_timeout\":\"0s\"}", "invalid_setting");
+      assertError(c, "{}", "invalid_request");
+      assertError(c, "[1]", "invalid_json");
+
+      var unset =
+          c.http(2).send("PUT", "/admin/cluster/settings", "{\"rebalance\":null}".getBytes(UTF_8));
+      assertEquals(200, unset.statusCode(), Http.text(unset));
+      assertEquals(
+          new JsonObject().put("move_rate", "8MiB"), Http.json(unset).getJsonObject("set"));
+
+      c.stop(0);
+      c.restart(0);
+      awaitSettings(
+          c.http(0), s -> s.getLong("move_rate") == (8L << 20) && s.getBoolean("rebalance"));
+    }
+  }
+
+  private static void awaitSettings(Http http, Predicate<JsonObject> done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonObject last = null;
+    while (System.nanoTime() < deadline) {
+      last = Http.json(http.get("/admin/cluster/settings")).getJsonObject("settings");
+      if (done.test(last)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("settings on " + http.base() + " never matched; last: " + last);
+  }
+
+  private static void assertError(MiniCluster c, String body, String code) {
+    var r = c.http(0).send("PUT", "/admin/cluster/settings", body.getBytes(UTF_8));
+    assertEquals(400, r.statusCode(), Http.text(r));
+    assertEquals(code, Http.json(r).getString("error"), Http.text(r));
   }
 
   private static List<String> metaVoters(JsonObject view) {
