@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -79,6 +80,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
 
   private final ExecutorService executor;
   private RaftClient client;
+  private Set<RaftPeerId> clientPeers = Set.of();
   private final Timer commitTimer;
   private final DistributionSummary batchSize;
 
@@ -195,6 +197,19 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
             executor);
   }
 
+  private boolean hostsGroup() {
+    try {
+      for (RaftGroupId id : server.getGroupIds()) {
+        if (id.equals(groupId)) {
+          return true;
+        }
+      }
+    } catch (RuntimeException closing) {
+      // a closing server hosts nothing
+    }
+    return false;
+  }
+
   private boolean isLocalLeader() {
     try {
       return server.getDivision(groupId).getInfo().isLeader();
@@ -203,18 +218,22 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     }
   }
 
+  /**
+   * Forwards a write. It is not resent with a new client when it fails: an earlier attempt may have
+   * been applied (a leader that stepped down before replying), and applying a batch twice would
+   * answer its conditional writes wrongly; the caller gets "no leader" instead.
+   */
   private CompletableFuture<RaftClientReply> forward(Message message) {
-    return viaClient(c -> c.async().send(message));
+    return viaClient(c -> c.async().send(message), false);
   }
 
-  /** Sends through the group's Raft client, which is dropped when the request fails. */
+  /**
+   * Sends through the group's Raft client, which is dropped when the request fails. With {@code
+   * resend} (reads only), a request that found a peer no longer holding the group goes once more
+   * through a fresh client.
+   */
   private CompletableFuture<RaftClientReply> viaClient(
-      Function<RaftClient, CompletableFuture<RaftClientReply>> send) {
-    return viaClient(send, true);
-  }
-
-  private CompletableFuture<RaftClientReply> viaClient(
-      Function<RaftClient, CompletableFuture<RaftClientReply>> send, boolean retry) {
+      Function<RaftClient, CompletableFuture<RaftClientReply>> send, boolean resend) {
     RaftClient c;
     try {
       c = client();
@@ -224,8 +243,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     return send.apply(c)
         .handle(
             (reply, error) -> {
-              // A peer the client knew no longer holds the group (its replica moved away): the
-              // request was not applied anywhere, so a fresh client with current peers may resend.
+              // A peer the client knew no longer holds the group (its replica moved away).
               boolean moved =
                   error != null
                       ? unwrap(error) instanceof GroupMismatchException
@@ -233,7 +251,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
               if (error != null || moved) {
                 discard(c);
               }
-              if (moved && retry) {
+              if (moved && resend) {
                 return viaClient(send, false);
               }
               return error != null
@@ -275,31 +293,44 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   /**
-   * A client for the group's peers (as this node's replica knows them and as the layout last
-   * recorded them), made on first use and again after a failure, so that it follows replica moves.
+   * A client for the group's peers as this node knows them now (its replica's configuration, and
+   * the voters the layout last recorded), made again whenever they change — so that after a replica
+   * move the client's retries (same call id, deduplicated by the leader's retry cache) go to nodes
+   * that hold the group, never to one it moved away from, which would fail the write for good.
    */
   private synchronized RaftClient client() throws IOException {
-    if (client == null) {
-      Map<RaftPeerId, RaftPeer> known = new LinkedHashMap<>();
+    Map<RaftPeerId, RaftPeer> known = new LinkedHashMap<>();
+    // Without a replica here (checked first: this runs for every forwarded batch), the recorded
+    // voters, less this node (a layout not yet updated after its replica moved may still list it).
+    if (hostsGroup()) {
       try {
         for (RaftPeer p : server.getDivision(groupId).getGroup().getPeers()) {
           known.put(p.getId(), p);
         }
-      } catch (IOException notHostedHere) {
-        // a group this node holds no replica of: the recorded voters, less this node (a layout
-        // not yet updated after its replica moved away may still list it)
+      } catch (IOException removedMeanwhile) {
+        // as if not hosted
       }
-      boolean hosted = !known.isEmpty();
-      for (RaftPeer p : planned.get().getPeers()) {
-        if (hosted || !p.getId().equals(peerId)) {
-          known.putIfAbsent(p.getId(), p);
-        }
+    }
+    boolean hosted = !known.isEmpty();
+    for (RaftPeer p : planned.get().getPeers()) {
+      if (hosted || !p.getId().equals(peerId)) {
+        known.putIfAbsent(p.getId(), p);
       }
-      RaftGroup peers = RaftGroup.valueOf(groupId, known.values());
+    }
+    if (client != null && !known.keySet().equals(clientPeers)) {
+      RaftClient stale = client;
+      client = null;
+      // Later and elsewhere: requests still in flight on it finish first, and closing waits for
+      // the client's own threads.
+      CompletableFuture.runAsync(
+          () -> closeQuietly(stale), CompletableFuture.delayedExecutor(30, TimeUnit.SECONDS));
+    }
+    if (client == null) {
+      clientPeers = Set.copyOf(known.keySet());
       client =
           RaftClient.newBuilder()
               .setProperties(server.getProperties())
-              .setRaftGroup(peers)
+              .setRaftGroup(RaftGroup.valueOf(groupId, known.values()))
               .setClientId(ClientId.randomId())
               .setRetryPolicy(
                   RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -359,7 +390,8 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
             c ->
                 linearizable
                     ? c.async().sendReadOnlyUnordered(message)
-                    : c.async().sendReadOnlyNonLinearizable(message))
+                    : c.async().sendReadOnlyNonLinearizable(message),
+            true)
         .handle(
             (reply, error) -> {
               Throwable failure =
