@@ -34,8 +34,10 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -179,11 +181,41 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   /**
+   * Appends an entry, sending it again (every 100 ms, for up to 5 s) while the leader refuses it
+   * because it is handing its leadership over: such a refusal comes before anything is appended, so
+   * the resend cannot apply the batch twice.
+   */
+  private CompletableFuture<RaftClientReply> write(Message message) {
+    return write(message, 0);
+  }
+
+  private CompletableFuture<RaftClientReply> write(Message message, int attempt) {
+    return writeOnce(message)
+        .handle(
+            (reply, error) -> {
+              Throwable refusal = error != null ? unwrap(error) : reply.getException();
+              boolean handingOver =
+                  refusal instanceof LeaderSteppingDownException
+                      || refusal instanceof TransferLeadershipException;
+              if (handingOver && attempt < 50) {
+                return CompletableFuture.runAsync(
+                        () -> {},
+                        CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor))
+                    .thenCompose(ignored -> write(message, attempt + 1));
+              }
+              return error != null
+                  ? CompletableFuture.<RaftClientReply>failedFuture(error)
+                  : CompletableFuture.completedFuture(reply);
+            })
+        .thenCompose(f -> f);
+  }
+
+  /**
    * Appends an entry: in-process when this node leads the group, else through a Raft client that
    * finds the leader (a refused local attempt appended nothing, so resending it is safe; the client
    * retries with one call id, which the leader's retry cache deduplicates).
    */
-  private CompletableFuture<RaftClientReply> write(Message message) {
+  private CompletableFuture<RaftClientReply> writeOnce(Message message) {
     if (!isLocalLeader()) {
       return forward(message);
     }
