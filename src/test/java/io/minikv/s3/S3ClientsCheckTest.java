@@ -26,8 +26,10 @@ class S3ClientsCheckTest {
     ProcessBuilder pb =
         new ProcessBuilder("bash", "scripts/s3-clients-check").redirectErrorStream(true);
     pb.environment().put("NODE_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("HTTP_PORT", Integer.toString(NodeProcess.freePort()));
-    pb.environment().put("S3_PORT", Integer.toString(NodeProcess.freePort()));
+    // The script puts Raft and gRPC on the two ports after S3's.
+    int[] ports = NodeProcess.freePortsBelowEphemeral(4);
+    pb.environment().put("HTTP_PORT", Integer.toString(ports[0]));
+    pb.environment().put("S3_PORT", Integer.toString(ports[1]));
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);

@@ -33,34 +33,11 @@ public final class MiniCluster implements AutoCloseable {
     // Fixed ports below the ephemeral range (32768+), so that no outgoing connection or other
     // "pick a free port" can take one between choosing it and binding it, and so that a restarted
     // node comes back at the Raft address its group knows.
-    int[] ports = freePortsBelowEphemeral(4 * size);
+    int[] ports = NodeProcess.freePortsBelowEphemeral(4 * size);
     this.hazelcastPorts = java.util.Arrays.copyOfRange(ports, 0, size);
     this.raftPorts = java.util.Arrays.copyOfRange(ports, size, 2 * size);
     this.httpPorts = java.util.Arrays.copyOfRange(ports, 2 * size, 3 * size);
     this.s3Ports = java.util.Arrays.copyOfRange(ports, 3 * size, 4 * size);
-  }
-
-  /** {@code n} consecutive ports from a random base in 12000-31999, all free now. */
-  static int[] freePortsBelowEphemeral(int n) {
-    java.util.Random random = new java.util.Random();
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int base = 12_000 + random.nextInt(20_000 - n);
-      int[] out = new int[n];
-      boolean free = true;
-      for (int i = 0; i < n && free; i++) {
-        out[i] = base + i;
-        try (java.net.ServerSocket s =
-            new java.net.ServerSocket(out[i], 1, java.net.InetAddress.getLoopbackAddress())) {
-          free = s.getLocalPort() == out[i];
-        } catch (java.io.IOException e) {
-          free = false;
-        }
-      }
-      if (free) {
-        return out;
-      }
-    }
-    throw new IllegalStateException("no free port range");
   }
 
   /**

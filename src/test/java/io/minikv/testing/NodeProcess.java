@@ -1,7 +1,6 @@
 package io.minikv.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,10 +35,35 @@ public final class NodeProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  /**
+   * A port free now, below the ephemeral range (32768+), so that no outgoing connection can take it
+   * before the node binds it.
+   */
+  public static int freePort() {
+    return freePortsBelowEphemeral(1)[0];
+  }
+
+  /** {@code n} consecutive ports from a random base in 12000-31999, all free now. */
+  public static int[] freePortsBelowEphemeral(int n) {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = 12_000 + random.nextInt(20_000 - n);
+      int[] out = new int[n];
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        out[i] = base + i;
+        try (java.net.ServerSocket s =
+            new java.net.ServerSocket(out[i], 1, java.net.InetAddress.getLoopbackAddress())) {
+          free = s.getLocalPort() == out[i];
+        } catch (java.io.IOException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return out;
+      }
     }
+    throw new IllegalStateException("no free port range");
   }
 
   /** Starts the JVM and waits until /health/ready answers 200. */
