@@ -243,6 +243,9 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   private boolean isLocalLeader() {
+    if (!hostsGroup()) {
+      return false; // asked for every batch: no exception per batch on a node without a replica
+    }
     try {
       return server.getDivision(groupId).getInfo().isLeader();
     } catch (IOException e) {
