@@ -99,6 +99,9 @@ public final class ShardManager implements AutoCloseable {
   private final ClusterSettings clusterSettings;
   private volatile Map<String, String> overrides = Map.of();
   private final RaftProperties clientProperties;
+  // Used by the pass thread only.
+  private RaftClient adminClient;
+  private List<RaftPeer> adminPeers = List.of();
   private final ScheduledExecutorService executor;
   private final ExecutorService requests;
   private final Map<String, Long> lastSeen = new HashMap<>();
@@ -311,25 +314,49 @@ public final class ShardManager implements AutoCloseable {
   /** The groups each reachable node holds a division of; unreachable nodes are absent. */
   private Map<String, Set<RaftGroupId>> probe(List<NodeInfo> nodes) {
     Map<String, Set<RaftGroupId>> out = new LinkedHashMap<>();
+    RaftClient client = adminClient(nodes);
+    for (NodeInfo n : nodes) {
+      try {
+        List<RaftGroupId> groups =
+            client.getGroupManagementApi(RaftPeerId.valueOf(n.nodeId())).list().getGroupIds();
+        out.put(n.nodeId(), new HashSet<>(groups));
+      } catch (IOException | RuntimeException unreachable) {
+        // absent from the result; a fresh client next pass, as gRPC backs off its reconnects
+        adminPeers = List.of();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The client this pass asks the nodes for their groups and each leader for its configuration;
+   * kept while the known nodes stay the same, because building one opens a gRPC channel per peer
+   * and these questions are asked every pass. It is rebuilt after a node did not answer, so a
+   * restarted node is not missed while gRPC backs off reconnecting to it.
+   */
+  private RaftClient adminClient(List<NodeInfo> nodes) {
     List<RaftPeer> peers = new ArrayList<>();
     for (NodeInfo n : nodes) {
       peers.add(GroupLayout.peer(n.nodeId(), n.raftAddress(), 0));
     }
-    RaftGroupId any = raft.layout().groups().get(0).getGroupId();
-    try (RaftClient client = client(any, peers, RetryPolicies.noRetry())) {
-      for (NodeInfo n : nodes) {
-        try {
-          List<RaftGroupId> groups =
-              client.getGroupManagementApi(RaftPeerId.valueOf(n.nodeId())).list().getGroupIds();
-          out.put(n.nodeId(), new HashSet<>(groups));
-        } catch (IOException | RuntimeException unreachable) {
-          // absent from the result
-        }
-      }
-    } catch (IOException e) {
-      LOG.debug("closing the probe client: {}", e.toString());
+    if (adminClient == null || !peers.equals(adminPeers)) {
+      closeAdminClient();
+      adminClient =
+          client(raft.layout().groups().get(0).getGroupId(), peers, RetryPolicies.noRetry());
+      adminPeers = peers;
     }
-    return out;
+    return adminClient;
+  }
+
+  private void closeAdminClient() {
+    if (adminClient != null) {
+      try {
+        adminClient.close();
+      } catch (IOException e) {
+        LOG.debug("closing the admin client: {}", e.toString());
+      }
+      adminClient = null;
+    }
   }
 
   private void coordinate(List<NodeInfo> nodes, Map<String, Set<RaftGroupId>> hosting, long now)
@@ -464,33 +491,26 @@ public final class ShardManager implements AutoCloseable {
   /** The configuration of group {@code gid} as its leader reports it, or null without one. */
   private Conf conf(
       RaftGroupId gid, Map<String, NodeInfo> byId, Map<String, Set<RaftGroupId>> hosting) {
-    List<RaftPeer> peers = new ArrayList<>();
     for (Map.Entry<String, Set<RaftGroupId>> e : hosting.entrySet()) {
-      if (e.getValue().contains(gid) && byId.containsKey(e.getKey())) {
-        peers.add(GroupLayout.peer(e.getKey(), byId.get(e.getKey()).raftAddress(), 0));
+      if (!e.getValue().contains(gid) || !byId.containsKey(e.getKey()) || adminClient == null) {
+        continue;
       }
-    }
-    try (RaftClient client = client(gid, peers, RetryPolicies.noRetry())) {
-      for (RaftPeer p : peers) {
-        GroupInfoReply info;
-        try {
-          info = client.getGroupManagementApi(p.getId()).info(gid);
-        } catch (IOException | RuntimeException e) {
-          continue;
-        }
-        if (info.getRoleInfoProto().getRole() != RaftPeerRole.LEADER || info.getConf().isEmpty()) {
-          continue;
-        }
-        RaftConfigurationProto conf = info.getConf().get();
-        return new Conf(
-            gid,
-            ProtoUtils.toRaftPeers(conf.getPeersList()),
-            ProtoUtils.toRaftPeers(conf.getListenersList()),
-            conf.getOldPeersCount() > 0 || conf.getOldListenersCount() > 0,
-            p.getId().toString());
+      GroupInfoReply info;
+      try {
+        info = adminClient.getGroupManagementApi(RaftPeerId.valueOf(e.getKey())).info(gid);
+      } catch (IOException | RuntimeException unreachable) {
+        continue;
       }
-    } catch (IOException e) {
-      LOG.debug("closing a conf client: {}", e.toString());
+      if (info.getRoleInfoProto().getRole() != RaftPeerRole.LEADER || info.getConf().isEmpty()) {
+        continue;
+      }
+      RaftConfigurationProto conf = info.getConf().get();
+      return new Conf(
+          gid,
+          ProtoUtils.toRaftPeers(conf.getPeersList()),
+          ProtoUtils.toRaftPeers(conf.getListenersList()),
+          conf.getOldPeersCount() > 0 || conf.getOldListenersCount() > 0,
+          e.getKey());
     }
     return null;
   }
@@ -882,6 +902,7 @@ public final class ShardManager implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    closeAdminClient();
     meta.close();
   }
 }
