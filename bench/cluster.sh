@@ -46,14 +46,18 @@ drive() { # target label port [JVM pids whose JIT must settle before measuring]
   shift 3
   echo "== $label: preload 100000 keys" >&2
   python3 "$root/bench/preload.py" "$target" 127.0.0.1 "${url##*:}" 100000
-  # Unmeasured PUT load: $warmup, then (for JVMs) 30 s rounds until their compilers spent under
-  # 3 s in the last round, at most $warmup_max: three JVMs on 2 cores compile for minutes.
+  # Unmeasured load: PUT for $warmup, then (for JVMs) 30 s GET and PUT rounds in turn until their
+  # compilers spent under 3 s in the last round, at most $warmup_max: three JVMs on 2 cores compile
+  # for minutes.
   echo "== $label: warm-up, PUT for $warmup (not measured)" >&2
   TARGET=$target MODE=put KEYS=100000 wrk -t2 -c64 -d"$warmup" -s "$lua" "$url" > /dev/null
   local waited=${warmup%s} before after
+  local round=0
   while [ $# -gt 0 ] && [ "$waited" -lt "$warmup_max" ]; do
     before=$(jit_seconds "$@")
-    TARGET=$target MODE=put KEYS=100000 wrk -t2 -c64 -d30s -s "$lua" "$url" > /dev/null
+    round=$((round + 1)) # PUT and GET rounds in turn, so both paths are compiled
+    TARGET=$target MODE=$([ $((round % 2)) = 1 ] && echo get || echo put) KEYS=100000 \
+      wrk -t2 -c64 -d30s -s "$lua" "$url" > /dev/null
     after=$(jit_seconds "$@")
     waited=$((waited + 30))
     echo "   JIT: $(echo "$after - $before" | bc) s of compiling in the last 30 s" >&2

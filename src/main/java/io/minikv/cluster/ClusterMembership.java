@@ -38,6 +38,10 @@ public final class ClusterMembership {
     hz.setClusterName(clusterName);
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // Hazelcast only discovers nodes and carries the event bus here: its own metrics collection
+    // and the health monitor (which logs a line every 20 s while the CPU is busy) are not used.
+    hz.getMetricsConfig().setEnabled(false);
+    hz.setProperty("hazelcast.health.monitoring.level", "OFF");
     // The members are listed explicitly, so the default 5 s (up to 20 s) of waiting for more
     // join requests before forming the cluster only delays every start and restart.
     hz.setProperty("hazelcast.wait.seconds.before.join", "1");
