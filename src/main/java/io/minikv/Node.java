@@ -136,6 +136,7 @@ public final class Node implements AutoCloseable {
               raftPort,
               config.get(Config.NODE_ID),
               config.get(Config.RAFT_SYNC),
+              config.get(Config.RAFT_LEASE_READS),
               config.get(Config.RAFT_SNAPSHOT_INTERVAL),
               config.get(Config.RAFT_CATCH_UP_ENTRIES),
               config.get(Config.RAFT_SEGMENT_SIZE),

@@ -262,6 +262,17 @@ public final class Config {
           v -> true,
           "",
           "fsync the Raft log before acknowledging a write; false acknowledges before the flush");
+  public static final ConfigKey<Boolean> RAFT_LEASE_READS =
+      key(
+          "raft",
+          "lease_reads",
+          ValueType.BOOLEAN,
+          true,
+          v -> true,
+          "",
+          "Linearizable reads: the leader confirms it still leads from its lease (a majority"
+              + " acknowledged it within 0.9 x the election timeout, clocks running at the same"
+              + " rate) instead of a heartbeat round per read barrier");
   public static final ConfigKey<Long> RAFT_SNAPSHOT_INTERVAL =
       key(
           "raft",

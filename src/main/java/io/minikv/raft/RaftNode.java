@@ -395,6 +395,10 @@ public final class RaftNode implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(
         p, TimeDuration.valueOf(firstMs * 2, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Without a lease, a ReadIndex barrier that arrives while appends are in flight can wait for
+    // the next heartbeat round (up to half an election timeout): 0.3 % of GETs took 0.5-1 s
+    // under a 90/10 GET/PUT load.
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, s.leaseReads());
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, s.snapshotEveryEntries());
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);

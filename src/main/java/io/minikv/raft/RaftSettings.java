@@ -10,6 +10,7 @@ public record RaftSettings(
     int port,
     String nodeId,
     boolean sync,
+    boolean leaseReads,
     long snapshotEveryEntries,
     long catchUpEntries,
     long segmentSizeBytes,

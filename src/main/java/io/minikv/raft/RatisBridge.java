@@ -1,5 +1,6 @@
 package io.minikv.raft;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -85,6 +86,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   private Set<RaftPeerId> clientPeers = Set.of();
   private final Timer commitTimer;
   private final DistributionSummary batchSize;
+  private final MeterRegistry registry;
 
   private record Pending(byte[] encoded, CompletableFuture<CommandResult> future) {}
 
@@ -103,6 +105,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     this.maxBatchCommands = maxBatchCommands;
     this.maxBatchBytes = maxBatchBytes;
     this.maxInflight = maxInflight;
+    this.registry = registry;
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -478,6 +481,11 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
               Throwable failure =
                   error != null ? error : reply.isSuccess() ? null : reply.getException();
               if (failure != null && System.nanoTime() - startedNanos < BARRIER_RETRY_NANOS) {
+                Counter.builder("minikv_raft_read_barrier_retries")
+                    .description("ReadIndex barriers sent again after a failure, by failure")
+                    .tag("reason", unwrap(failure).getClass().getSimpleName())
+                    .register(registry)
+                    .increment();
                 CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor)
                     .execute(() -> attemptBarrier(readers, startedNanos));
                 return;
