@@ -101,7 +101,7 @@ public final class ShardManager implements AutoCloseable {
   private final RaftProperties clientProperties;
   // Used by the pass thread only.
   private RaftClient adminClient;
-  private List<RaftPeer> adminPeers = List.of();
+  private List<String> adminPeers = List.of(); // "id@address": RaftPeer.equals compares ids only
   private final ScheduledExecutorService executor;
   private final ExecutorService requests;
   private final Map<String, Long> lastSeen = new HashMap<>();
@@ -336,14 +336,16 @@ public final class ShardManager implements AutoCloseable {
    */
   private RaftClient adminClient(List<NodeInfo> nodes) {
     List<RaftPeer> peers = new ArrayList<>();
+    List<String> addresses = new ArrayList<>();
     for (NodeInfo n : nodes) {
       peers.add(GroupLayout.peer(n.nodeId(), n.raftAddress(), 0));
+      addresses.add(n.nodeId() + "@" + n.raftAddress());
     }
-    if (adminClient == null || !peers.equals(adminPeers)) {
+    if (adminClient == null || !addresses.equals(adminPeers)) {
       closeAdminClient();
       adminClient =
           client(raft.layout().groups().get(0).getGroupId(), peers, RetryPolicies.noRetry());
-      adminPeers = peers;
+      adminPeers = addresses;
     }
     return adminClient;
   }
