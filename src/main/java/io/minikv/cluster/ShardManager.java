@@ -490,11 +490,14 @@ public final class ShardManager implements AutoCloseable {
     return left >= 1 && reachableLeft > left / 2;
   }
 
-  /** The configuration of group {@code gid} as its leader reports it, or null without one. */
+  /**
+   * The configuration of group {@code gid} as its leader reports it, or null without one; asked
+   * through the client this pass's {@link #probe} made.
+   */
   private Conf conf(
       RaftGroupId gid, Map<String, NodeInfo> byId, Map<String, Set<RaftGroupId>> hosting) {
     for (Map.Entry<String, Set<RaftGroupId>> e : hosting.entrySet()) {
-      if (!e.getValue().contains(gid) || !byId.containsKey(e.getKey()) || adminClient == null) {
+      if (!e.getValue().contains(gid) || !byId.containsKey(e.getKey())) {
         continue;
       }
       GroupInfoReply info;
