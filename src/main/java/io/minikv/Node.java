@@ -144,7 +144,9 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_BATCH_MAX_COMMANDS),
               config.get(Config.RAFT_BATCH_MAX_BYTES),
               config.get(Config.RAFT_MAX_INFLIGHT),
-              config.get(Config.CLUSTER_MOVE_RATE));
+              config.get(Config.RAFT_BATCH_LINGER),
+              config.get(Config.CLUSTER_MOVE_RATE),
+              config.get(Config.STORAGE_RECENT_RECORDS));
       GroupIdentity identity =
           members.isEmpty()
               ? GroupIdentity.loadOrCreate(settings.dir(), settings.nodeId())

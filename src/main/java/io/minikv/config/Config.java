@@ -337,6 +337,16 @@ public final class Config {
           Config::positive,
           "a positive count",
           "Raft entries in flight at once per group; more commands wait and are batched");
+  public static final ConfigKey<Duration> RAFT_BATCH_LINGER =
+      key(
+          "raft",
+          "batch_linger",
+          ValueType.DURATION,
+          Duration.ofMillis(8),
+          d -> !d.isNegative() && d.toMillis() <= 100,
+          "0 to 100ms",
+          "After an entry commits, how long the next may wait (never longer than the entry took) for"
+              + " the writers just answered to send again, so they share one entry; 0: never");
   public static final ConfigKey<String> STORAGE_ENGINE =
       key(
           "storage",
@@ -346,6 +356,16 @@ public final class Config {
           v -> io.minikv.storage.StorageEngines.available().contains(v),
           "one of " + String.join(", ", io.minikv.storage.StorageEngines.available()),
           "Storage engine: rocksdb (default), xodus or memory");
+  public static final ConfigKey<Long> STORAGE_RECENT_RECORDS =
+      key(
+          "storage",
+          "recent_records",
+          ValueType.SIZE,
+          16L << 20,
+          v -> v >= 0 && v <= (1L << 30),
+          "0 to 1GiB",
+          "Bytes of recently read or written records each data group keeps in memory, so that a write"
+              + " to a recently used key need not read its previous record from the engine (0: off)");
   public static final ConfigKey<Boolean> AUTH_ENABLED =
       key(
           "auth",

@@ -15,21 +15,29 @@ import java.util.TreeMap;
 /**
  * The engine as seen while one entry is applied: writes collect in an ordered overlay (a null value
  * marks a delete) so later commands of the same entry read them, and become one engine batch at the
- * end.
+ * end. Point reads not in the overlay are answered from the recent records when they know the key.
  */
 final class BatchView {
   private final StorageEngine engine;
+  private final RecentRecords recent;
   private final TreeMap<byte[], byte[]> overlay = new TreeMap<>(Bytes.ORDER);
 
-  BatchView(StorageEngine engine) {
+  BatchView(StorageEngine engine, RecentRecords recent) {
     this.engine = engine;
+    this.recent = recent;
   }
 
   byte[] get(byte[] key) {
     if (overlay.containsKey(key)) {
       return overlay.get(key);
     }
-    return engine.get(key);
+    byte[] known = recent.get(key);
+    if (known != RecentRecords.UNKNOWN) {
+      return known;
+    }
+    byte[] stored = engine.get(key);
+    recent.remember(key, stored);
+    return stored;
   }
 
   void put(byte[] key, byte[] value) {
@@ -67,6 +75,13 @@ final class BatchView {
       }
     }
     return out;
+  }
+
+  /** Tells the recent records what the engine holds now that the overlay's batch is written. */
+  void written() {
+    for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
+      recent.remember(e.getKey(), e.getValue());
+    }
   }
 
   /** The overlay as one engine batch, in key order. */

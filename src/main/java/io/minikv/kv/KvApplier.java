@@ -17,17 +17,28 @@ public final class KvApplier {
   private static final byte[] EMPTY = new byte[0];
 
   private final StorageEngine engine;
+  private final RecentRecords recent;
   private volatile long appliedTerm;
   private volatile long appliedIndex;
   private volatile long lastRevision;
 
   public KvApplier(StorageEngine engine) {
+    this(engine, 0);
+  }
+
+  /**
+   * An applier that keeps up to {@code recentBytes} of the records it last read or wrote in memory,
+   * so that a write to a recently used key need not read the engine (0: always reads).
+   */
+  public KvApplier(StorageEngine engine, long recentBytes) {
     this.engine = engine;
+    this.recent = new RecentRecords(recentBytes);
     reload();
   }
 
   /** Reads the applied position from the engine, after opening or restoring it. */
   public void reload() {
+    recent.clear();
     byte[] applied = engine.get(Keyspace.APPLIED_KEY);
     if (applied == null) {
       appliedTerm = 0;
@@ -50,6 +61,10 @@ public final class KvApplier {
     return appliedTerm;
   }
 
+  int recentRecordCount() {
+    return recent.size();
+  }
+
   /** The revision of the latest mutation applied. */
   public long lastRevision() {
     return lastRevision;
@@ -58,7 +73,7 @@ public final class KvApplier {
   /** Applies the entry at {@code (term, index)} and returns one result per command. */
   public List<CommandResult> apply(long term, long index, byte[] entry) {
     CommandCodec.Batch batch = CommandCodec.decodeBatch(entry);
-    BatchView view = new BatchView(engine);
+    BatchView view = new BatchView(engine, recent);
     List<CommandResult> results = new ArrayList<>(batch.commands().size());
     for (Command command : batch.commands()) {
       results.add(applyOne(command, view, batch.leaderMillis()));
@@ -68,6 +83,7 @@ public final class KvApplier {
         Keyspace.APPLIED_KEY,
         new BinaryWriter(24).i64(term).i64(index).i64(lastRevision).toByteArray());
     engine.write(wb);
+    view.written();
     appliedTerm = term;
     appliedIndex = index;
     return results;

@@ -155,7 +155,7 @@ public final class RaftNode implements AutoCloseable {
                             dropEngine(engines, g, old);
                           }
                           StorageEngine engine = engines.open(g.getUuid());
-                          KvApplier applier = new KvApplier(engine);
+                          KvApplier applier = new KvApplier(engine, s.recentRecordBytes());
                           return new Store(
                               engine,
                               applier,
@@ -180,6 +180,7 @@ public final class RaftNode implements AutoCloseable {
               s.batchMaxCommands(),
               s.batchMaxBytes(),
               s.maxInflightEntries(),
+              s.batchLinger().toNanos(),
               registry);
       node.dataGroups.add(new DataGroup(gid, bridge, node::replica, node::layout));
     }

@@ -18,4 +18,6 @@ public record RaftSettings(
     int batchMaxCommands,
     long batchMaxBytes,
     int maxInflightEntries,
-    long snapshotCopyBytesPerSecond) {}
+    Duration batchLinger,
+    long snapshotCopyBytesPerSecond,
+    long recentRecordBytes) {}

@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -48,9 +48,15 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * Turns commands into Raft entries for one group whose leader is local. Concurrent commands are
  * coalesced: while {@code maxInflight} entries are being replicated, new commands queue, and the
- * next entry takes as many as fit in {@code maxBatchCommands} and {@code maxBatchBytes}. There is
- * no timer: an idle bridge sends a lone command at once. Ratis' cost is per entry, so this is what
- * turns ~2k entries/s into tens of thousands of commands/s.
+ * next entry takes as many as fit in {@code maxBatchCommands} and {@code maxBatchBytes}. An idle
+ * bridge sends a lone command at once. Ratis' cost is per entry, so this is what turns ~2k
+ * entries/s into tens of thousands of commands/s.
+ *
+ * <p>Writers that wait for their answer before sending again (most clients) would otherwise split
+ * into two cohorts that alternate — one in flight while the other queues — so each entry carried
+ * half of them. So when an entry commits, the next one may wait a little for the writers just
+ * answered to send again ({@link BatchLinger}). A lone writer is never kept waiting: its next
+ * command is all there is.
  *
  * <p>Every call into Ratis and every completion runs on the bridge's own thread: Ratis may block
  * inside {@code submitClientRequestAsync}, and re-entering it from one of its own threads (which
@@ -74,14 +80,16 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   private final int maxBatchCommands;
   private final long maxBatchBytes;
   private final int maxInflight;
+  private final BatchLinger linger;
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inflight;
+  private boolean lingerTimerSet;
 
   private List<CompletableFuture<Void>> waitingReads = new ArrayList<>();
   private boolean barrierInFlight;
 
-  private final ExecutorService executor;
+  private final ScheduledExecutorService executor;
   private RaftClient client;
   private Set<RaftPeerId> clientPeers = Set.of();
   private final Timer commitTimer;
@@ -97,6 +105,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
       int maxBatchCommands,
       long maxBatchBytes,
       int maxInflight,
+      long maxLingerNanos,
       MeterRegistry registry) {
     this.server = server;
     this.planned = planned;
@@ -105,9 +114,10 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     this.maxBatchCommands = maxBatchCommands;
     this.maxBatchBytes = maxBatchBytes;
     this.maxInflight = maxInflight;
+    this.linger = new BatchLinger(maxLingerNanos, maxBatchCommands);
     this.registry = registry;
     this.executor =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "minikv-raft-bridge-" + groupId.getUuid());
               t.setDaemon(true);
@@ -143,6 +153,15 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     if (inflight >= maxInflight || queue.isEmpty()) {
       return null;
     }
+    long wait = linger.waitNanos(queue.size(), System.nanoTime());
+    if (wait > 0) {
+      if (!lingerTimerSet) {
+        lingerTimerSet = true;
+        executor.schedule(this::lingerOver, wait, TimeUnit.NANOSECONDS);
+      }
+      return null;
+    }
+    linger.sent();
     List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatchCommands));
     long bytes = 0;
     while (!queue.isEmpty() && batch.size() < maxBatchCommands) {
@@ -169,11 +188,15 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     write(message)
         .whenCompleteAsync(
             (reply, error) -> {
-              commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+              long now = System.nanoTime();
+              commitTimer.record(now - start, TimeUnit.NANOSECONDS);
               complete(batch, reply, error);
               List<Pending> next;
               synchronized (this) {
                 inflight--;
+                if (error == null) {
+                  linger.committed(queue.size(), batch.size(), now - start, now);
+                }
                 next = takeBatchIfIdle();
               }
               if (next != null) {
@@ -439,6 +462,17 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
               }
               return reply.getMessage().getContent().toByteArray();
             });
+  }
+
+  private void lingerOver() {
+    List<Pending> next;
+    synchronized (this) {
+      lingerTimerSet = false;
+      next = takeBatchIfIdle();
+    }
+    if (next != null) {
+      send(next);
+    }
   }
 
   @Override

@@ -8,14 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minikv.storage.KeyValue;
 import io.minikv.storage.KeyValueIterator;
+import io.minikv.storage.WriteBatch;
 import io.minikv.storage.memory.MemoryEngine;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The state machine's semantics, applied to a real (memory) engine without Raft. */
+/**
+ * The state machine's semantics, applied to a real (memory) engine without Raft, with the recent
+ * records on (every test's rewrites of a key are answered from them).
+ */
 class KvApplierTest {
   private static final String T = "default";
   private MemoryEngine engine;
@@ -26,7 +33,7 @@ class KvApplierTest {
   @BeforeEach
   void setUp() {
     engine = new MemoryEngine();
-    applier = new KvApplier(engine);
+    applier = new KvApplier(engine, 1 << 20);
   }
 
   private static byte[] b(String s) {
@@ -216,5 +223,81 @@ class KvApplierTest {
     KvApplier reloaded = new KvApplier(engine);
     assertEquals(index, reloaded.appliedIndex());
     assertEquals(rev, reloaded.lastRevision());
+  }
+
+  @Test
+  void recentRecordsGiveTheSameResultsAndEngineContentAsReadingTheEngine() {
+    MemoryEngine plainEngine = new MemoryEngine();
+    KvApplier plain = new KvApplier(plainEngine, 0);
+    // Room for some twenty of the ~40 keys (records and TTL entries): keys are evicted and read
+    // back from the engine again.
+    KvApplier cached = new KvApplier(engine, 4096);
+    Random random = new Random(42);
+    for (int i = 1; i <= 3000; i++) {
+      List<byte[]> entry = new ArrayList<>();
+      for (int c = random.nextInt(6); c >= 0; c--) {
+        entry.add(CommandCodec.encode(randomCommand(random)));
+      }
+      now += random.nextInt(300);
+      byte[] batch = CommandCodec.encodeBatch(now, entry);
+      byte[] expected = CommandCodec.encodeResults(plain.apply(1, i, batch));
+      assertArrayEquals(
+          expected, CommandCodec.encodeResults(cached.apply(1, i, batch)), "entry " + i);
+    }
+    assertEquals(contentOf(plainEngine), contentOf(engine));
+    assertTrue(
+        cached.recentRecordCount() > 10, "records remembered: " + cached.recentRecordCount());
+  }
+
+  private static Command randomCommand(Random random) {
+    byte[] key = b("k" + random.nextInt(20));
+    byte[] value = b("v" + random.nextInt(1000));
+    long ttl = random.nextInt(4) == 0 ? 1 + random.nextInt(2000) : 0;
+    Precondition pre =
+        switch (random.nextInt(4)) {
+          case 0 -> Precondition.ABSENT;
+          case 1 -> Precondition.EXISTS;
+          default -> Precondition.NONE;
+        };
+    switch (random.nextInt(6)) {
+      case 0:
+        return new Command.Delete(T, key, pre);
+      case 1:
+        return new Command.DeleteRange(T, b("k1"), b("k3"));
+      case 2:
+        return new Command.Txn(
+            T,
+            List.of(Compare.ofNumber(key, Compare.Target.VERSION, Compare.Op.EQUAL, 1)),
+            List.of(new TxnOp.Put(key, value, null, ttl), new TxnOp.Delete(b("k7"), null)),
+            List.of(new TxnOp.Range(key, null, 0, false)));
+      case 3:
+        return new Command.Expire(T, key, random.nextInt(2_000_000));
+      default:
+        return new Command.Put(T, key, value, null, ttl, pre);
+    }
+  }
+
+  private static List<String> contentOf(MemoryEngine e) {
+    List<String> out = new ArrayList<>();
+    try (KeyValueIterator it = e.scan(new byte[0], null, false)) {
+      while (it.hasNext()) {
+        KeyValue kv = it.next();
+        out.add(Arrays.toString(kv.key()) + "=" + Arrays.toString(kv.value()));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void reloadForgetsRecentRecordsWhenTheEngineContentWasReplaced() {
+    one(put("k", "v"));
+    assertEquals(1, stored("k").version());
+    // As a snapshot restore does: the engine's content changes behind the applier, then reload.
+    KeyRecord restored = new KeyRecord(5, 9, 41, 0, null, b("old"));
+    engine.write(new WriteBatch().put(Keyspace.kvKey(T, b("k")), restored.encode()));
+    applier.reload();
+    CommandResult.Put after = (CommandResult.Put) one(put("k", "w"));
+    assertEquals(42, after.version());
+    assertEquals(5, after.createRevision());
   }
 }
