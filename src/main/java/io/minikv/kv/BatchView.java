@@ -80,7 +80,7 @@ final class BatchView {
   /** Tells the recent records what the engine holds now that the overlay's batch is written. */
   void written() {
     for (Map.Entry<byte[], byte[]> e : overlay.entrySet()) {
-      recent.remember(e.getKey(), e.getValue());
+      recent.update(e.getKey(), e.getValue());
     }
   }
 

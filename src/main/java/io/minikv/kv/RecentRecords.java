@@ -10,8 +10,10 @@ import java.util.Map;
  * recently used go first). Every write reads its key's previous record (revisions, version, TTL
  * entry) before writing; in a large memtable that read is a skip-list search of some twenty cache
  * misses, which on a busy node cost more than the rest of applying the write. Used by the apply
- * thread only. It mirrors the engine exactly: it learns a value from an engine read or after an
- * engine write succeeded, and forgets everything when the engine's content is replaced.
+ * thread only. It mirrors the engine exactly: it learns a key from an engine read, follows the
+ * engine writes to the keys it holds once they succeeded, and forgets everything when the engine's
+ * content is replaced. Keys only ever written (TTL index entries, applied position) never take
+ * room.
  */
 final class RecentRecords {
   /** What {@link #get} answers for a key it does not remember. */
@@ -68,6 +70,15 @@ final class RecentRecords {
       Map.Entry<Key, byte[]> e = eldest.next();
       bytes -= sizeOf(e.getKey().bytes, e.getValue() == ABSENT ? null : e.getValue());
       eldest.remove();
+    }
+  }
+
+  /**
+   * Records that the engine now holds {@code value} under {@code key}, if the key is remembered.
+   */
+  void update(byte[] key, byte[] value) {
+    if (budget > 0 && entries.containsKey(new Key(key))) {
+      remember(key, value);
     }
   }
 

@@ -520,8 +520,8 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
                     .tag("reason", unwrap(failure).getClass().getSimpleName())
                     .register(registry)
                     .increment();
-                CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor)
-                    .execute(() -> attemptBarrier(readers, startedNanos));
+                executor.schedule(
+                    () -> attemptBarrier(readers, startedNanos), 100, TimeUnit.MILLISECONDS);
                 return;
               }
               for (CompletableFuture<Void> r : readers) {
