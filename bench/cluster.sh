@@ -82,28 +82,6 @@ PY
   done
 }
 
-now_ms() { date +%s%3N; }
-
-# Until PUTs of 16 keys (which cover every data group: each of 3 groups is missed with
-# probability (2/3)^16) have all succeeded; prints the milliseconds since $1 (the kill).
-every_group_writable_ms() { # start-ms put-command-taking-a-key...
-  local start=$1; shift
-  for j in $(seq 1 16); do
-    local ok=""
-    for _ in $(seq 1 600); do
-      if "$@" "$j" > /dev/null 2>&1; then ok=1; break; fi
-      sleep 0.02
-    done
-    [ -n "$ok" ] || { echo "never"; return 1; }
-  done
-  echo $(( $(now_ms) - start ))
-}
-minikv_put() { curl -sf --max-time 2 -X PUT "http://127.0.0.1:$1/kv/failover-$2-$3" -d x; }
-etcd_put() {
-  curl -sf --max-time 2 -X POST "http://127.0.0.1:$1/v3/kv/put" \
-    -d "{\"key\":\"$(printf 'failover-%s-%s' "$2" "$3" | base64)\",\"value\":\"eA==\"}"
-}
-
 # --- minikv, 3 nodes
 "$root/scripts/minikv" cluster start 3 --auth.enabled=false
 m() { echo $((8080 + $1 + PORT_OFFSET)); }
@@ -118,8 +96,7 @@ for round in 1 2 3; do
     sleep 0.1
   done
   other=$(( leader % 3 + 1 ))
-  kill -9 "$(cat "$CLUSTER_DIR/node-$leader.pid")"
-  ms=$(every_group_writable_ms "$(now_ms)" minikv_put "$(m "$other")" "$round")
+  ms=$(python3 "$root/bench/failover.py" minikv "$(cat "$CLUSTER_DIR/node-$leader.pid")" 127.0.0.1 "$(m "$other")" "$round")
   echo "minikv-3 failover round $round: node-$leader (leader of group 0) killed, every group written via node-$other after $ms ms" | tee -a "$failover" >&2
   "$root/scripts/minikv" cluster node "$leader" 3 --auth.enabled=false
   sleep 2
@@ -160,9 +137,8 @@ for round in 1 2 3; do
     if [ "$(echo "$status" | jq -r '.leader')" = "$(echo "$status" | jq -r '.header.member_id')" ]; then leader=$i; fi
   done
   other=$(( leader % 3 + 1 ))
-  kill -9 "$(cat "$out/etcd-$leader.pid")"
-  ms=$(every_group_writable_ms "$(now_ms)" etcd_put "$((12379 + other * 10))" "$round")
-  echo "etcd-3 failover round $round: leader e$leader killed, 16 keys written via e$other after $ms ms" | tee -a "$failover" >&2
+  ms=$(python3 "$root/bench/failover.py" etcd "$(cat "$out/etcd-$leader.pid")" 127.0.0.1 "$((12379 + other * 10))" "$round")
+  echo "etcd-3 failover round $round: leader e$leader killed, 32 keys written via e$other after $ms ms" | tee -a "$failover" >&2
   start_etcd "$leader" existing
   sleep 3
 done

@@ -52,6 +52,15 @@ public final class RocksDbEngine implements StorageEngine {
   }
 
   private final Path dir;
+
+  /**
+   * RocksDB's default is 64 MiB. Every write's insert walks the memtable's skip list, and in a 64
+   * MiB one (~300k entries of ~200 bytes, one memtable per data group) that walk was half of the
+   * apply threads' CPU under a PUT load (perf, bench/RESULTS.md); at 8 MiB it costs a fraction, for
+   * a flush every few seconds under load.
+   */
+  private static final long MEMTABLE_BYTES = 8L << 20;
+
   private final LRUCache cache = new LRUCache(64L << 20);
   private final Options options;
   private final WriteOptions writeOptions;
@@ -66,6 +75,7 @@ public final class RocksDbEngine implements StorageEngine {
             .setCreateIfMissing(true)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setMaxBackgroundJobs(2)
+            .setWriteBufferSize(MEMTABLE_BYTES)
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(null));
     this.writeOptions = new WriteOptions().setDisableWAL(true).setSync(false);
