@@ -5,9 +5,9 @@
 # same machine, same wrk workloads as bench/run.sh (100k preloaded keys, 100-byte values, wrk -t2
 # -c64, PUT, GET, 90/10 MIX) sent to the first node/member after an unmeasured PUT warm-up (the
 # JVMs' JIT needs minutes); then for each system, three times, the time from kill -9 of the (first
-# group's) leader until writes through another node succeed in every group.
+# group's) leader until writes through another node succeed in every group (bench/failover.py).
 # Usage: bench/cluster.sh [duration, default 30s] [warm-up, default 90s] [longest warm-up in s, default 360]
-# Needs: wrk, etcd, curl, jq, bc, Java 17 (jstat), Maven.
+# Needs: wrk, etcd, curl, jq, bc, python3, Java 17 (jstat), Maven.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${1:-30s}
