@@ -50,10 +50,13 @@ final class RecentRecords {
 
   /** Records that the engine holds {@code value} (null: nothing) under {@code key}. */
   void remember(byte[] key, byte[] value) {
-    if (budget == 0) {
-      return;
+    if (budget > 0) {
+      remember(new Key(key), value);
     }
-    Key k = new Key(key);
+  }
+
+  private void remember(Key k, byte[] value) {
+    byte[] key = k.bytes;
     long size = sizeOf(key, value);
     byte[] previous;
     if (size > largestEntry) {
@@ -77,8 +80,12 @@ final class RecentRecords {
    * Records that the engine now holds {@code value} under {@code key}, if the key is remembered.
    */
   void update(byte[] key, byte[] value) {
-    if (budget > 0 && entries.containsKey(new Key(key))) {
-      remember(key, value);
+    if (budget == 0) {
+      return;
+    }
+    Key k = new Key(key);
+    if (entries.containsKey(k)) {
+      remember(k, value);
     }
   }
 

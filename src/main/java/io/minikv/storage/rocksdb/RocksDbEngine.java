@@ -41,6 +41,14 @@ import org.rocksdb.WriteOptions;
  * process rather than throw. Iterators open across a restore are invalidated and fail.
  */
 public final class RocksDbEngine implements StorageEngine {
+  /**
+   * RocksDB's default is 64 MiB. Every write's insert walks the memtable's skip list, and in a 64
+   * MiB one (~300k entries of ~200 bytes, one memtable per data group) that walk was half of the
+   * apply threads' CPU under a PUT load (perf, bench/RESULTS.md); at 8 MiB it costs a fraction, for
+   * a flush every few seconds under load.
+   */
+  private static final long MEMTABLE_BYTES = 8L << 20;
+
   static {
     // The native library is extracted to java.io.tmpdir, which may not exist yet.
     try {
@@ -52,15 +60,6 @@ public final class RocksDbEngine implements StorageEngine {
   }
 
   private final Path dir;
-
-  /**
-   * RocksDB's default is 64 MiB. Every write's insert walks the memtable's skip list, and in a 64
-   * MiB one (~300k entries of ~200 bytes, one memtable per data group) that walk was half of the
-   * apply threads' CPU under a PUT load (perf, bench/RESULTS.md); at 8 MiB it costs a fraction, for
-   * a flush every few seconds under load.
-   */
-  private static final long MEMTABLE_BYTES = 8L << 20;
-
   private final LRUCache cache = new LRUCache(64L << 20);
   private final Options options;
   private final WriteOptions writeOptions;
