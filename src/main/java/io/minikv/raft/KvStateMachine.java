@@ -103,7 +103,12 @@ final class KvStateMachine extends ReplicatedStateMachine {
     Path target = snapshots.pathOf(ti);
     if (!Files.isDirectory(target)) {
       long start = System.nanoTime();
-      long bytes = SnapshotTransfer.fetch(leader, listing, target, copyBytesPerSecond.getAsLong());
+      long bytes;
+      try {
+        bytes = SnapshotTransfer.fetch(leader, listing, target, copyBytesPerSecond.getAsLong());
+      } finally {
+        snapshots.changed();
+      }
       snapshotBytesCopied.increment(bytes);
       LOG.info(
           "copied snapshot {} from the leader: {} bytes in {} ms",
@@ -120,6 +125,7 @@ final class KvStateMachine extends ReplicatedStateMachine {
    */
   @Override
   protected boolean loadLatestSnapshot() throws IOException {
+    snapshots.changed(); // Ratis may have installed one without telling the store
     SnapshotInfo latest = snapshots.getLatestSnapshot();
     if (latest == null) {
       return false;

@@ -87,4 +87,19 @@ class SnapshotStoreTest {
     Files.createDirectories(store.getSnapshotDir().toPath().resolve("tmp.snapshot.1_99"));
     assertEquals(40, store.getLatestSnapshot().getIndex());
   }
+
+  @Test
+  void theLatestSnapshotIsRememberedUntilTheDirectoryChanges() throws IOException {
+    assertEquals(null, store.getLatestSnapshot());
+    store.create(engineWith("k", "v1"), TermIndex.valueOf(1, 10));
+    assertEquals(10, store.getLatestSnapshot().getIndex());
+    // Copied in from elsewhere (as a snapshot fetched from a leader is): unseen until changed().
+    Path copied = store.pathOf(TermIndex.valueOf(1, 20));
+    Files.createDirectories(copied.resolve(SnapshotStore.ENGINE_DIR));
+    assertEquals(10, store.getLatestSnapshot().getIndex());
+    store.changed();
+    assertEquals(20, store.getLatestSnapshot().getIndex());
+    store.create(engineWith("k", "v3"), TermIndex.valueOf(2, 30));
+    assertEquals(TermIndex.valueOf(2, 30), store.getLatestSnapshot().getTermIndex());
+  }
 }
