@@ -74,6 +74,15 @@ class KvApplierTest {
   }
 
   @Test
+  void anEntryOfNoCommandsOnlyAdvancesTheAppliedIndex() {
+    CommandResult.Put put = (CommandResult.Put) one(put("k", "1"));
+    assertTrue(apply().isEmpty());
+    assertEquals(index, applier.appliedIndex());
+    assertEquals(put.revision(), applier.lastRevision());
+    assertArrayEquals(b("1"), stored("k").value());
+  }
+
+  @Test
   void commandsInOneEntrySeeEachOtherAndGetDistinctRevisions() {
     List<CommandResult> results =
         apply(
