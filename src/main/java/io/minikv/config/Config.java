@@ -297,10 +297,12 @@ public final class Config {
           "raft",
           "segment_size",
           ValueType.SIZE,
-          32L << 20,
+          1L << 20,
           v -> v >= (64 << 10),
           "at least 64KiB",
-          "Size of a Raft log segment file; purging after a snapshot removes whole closed segments");
+          "Size of a Raft log segment file; purging after a snapshot removes whole closed segments."
+              + " Ratis holds the open segment's entries on the heap, so larger segments mean"
+              + " longer-lived garbage");
   public static final ConfigKey<Duration> RAFT_ELECTION_TIMEOUT =
       key(
           "raft",

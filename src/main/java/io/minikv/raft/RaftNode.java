@@ -409,6 +409,11 @@ public final class RaftNode implements AutoCloseable {
     // Ratis requires write buffer > appender limit + 8 and gRPC message > appender limit + 1 MiB.
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(twice.getSize() + 4096));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.segmentSizeBytes()));
+    // Ratis keeps every entry of the open segment on the heap, and by default the entries of six
+    // closed segments too: entries lived long enough to be promoted, and the old generation filled
+    // with them (bench/RESULTS.md). Small segments and no closed ones cached keep them short-lived;
+    // a follower that fell behind is served from the segment files.
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 0);
     // Purge behind each snapshot (keeping catch_up_entries) even when a follower is further
     // behind: it is sent the snapshot instead, so a dead node cannot make the log grow unbounded.
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
