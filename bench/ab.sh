@@ -7,7 +7,8 @@
 # Besides ops/s it reports the clusters' JVM CPU time per request (/proc/<pid>/stat).
 # Usage: bench/ab.sh [put|get|mix, default put] [rounds, default 6] [duration, default 20s]
 # A_ROOT / B_ROOT: minikv checkouts (default: this one); A_JAVA_OPTS / B_JAVA_OPTS: the nodes'
-# JAVA_OPTS (default -Xmx1g); A_FLAGS / B_FLAGS: extra --section.key=value flags for every node.
+# JAVA_OPTS (default none: scripts/minikv's collector and 1 GiB heap); A_FLAGS / B_FLAGS: extra
+# --section.key=value flags for every node.
 # Needs: wrk, curl, Maven, Java 17.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ rm -rf "$out" && mkdir -p "$out"
 results="$out/results.jsonl"
 : > "$results"
 declare -A dir=([A]="${A_ROOT:-$root}" [B]="${B_ROOT:-$root}")
-declare -A opts=([A]="${A_JAVA_OPTS:--Xmx1g}" [B]="${B_JAVA_OPTS:--Xmx1g}")
+declare -A opts=([A]="${A_JAVA_OPTS:-}" [B]="${B_JAVA_OPTS:-}")
 declare -A flags=([A]="${A_FLAGS:-}" [B]="${B_FLAGS:-}")
 declare -A offset=([A]=10000 [B]=20000)
 

@@ -19,7 +19,7 @@ rm -rf "$out" && mkdir -p "$out"
 results="$out/results.jsonl"
 failover="$out/failover.txt"
 : > "$results"; : > "$failover"
-export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}"
+export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000
 epids=()
 cleanup() {
   "$root/scripts/minikv" cluster stop 2>/dev/null || true

@@ -17,7 +17,7 @@ out="$root/bench/out/paired"
 rm -rf "$out" && mkdir -p "$out"
 results="$out/results.jsonl"
 : > "$results"
-export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}"
+export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000
 cleanup() {
   "$root/scripts/minikv" cluster stop 2>/dev/null || true
   for f in "$out"/etcd-*.pid; do kill "$(cat "$f")" 2>/dev/null || true; done

@@ -16,7 +16,7 @@ if [ -n "${3:-}" ]; then export MINIKV_CLUSTER_MOVE_RATE=$3; fi
 out="$root/bench/out/rebalance"
 lua="$root/bench/lua/kv.lua"
 rm -rf "$out" && mkdir -p "$out"
-export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000 JAVA_OPTS="-Xmx1g"
+export CLUSTER_DIR="$out/minikv" PORT_OFFSET=10000
 trap '"$root/scripts/minikv" cluster stop 2>/dev/null || true' EXIT
 (cd "$root" && mvn -B -q -DskipTests package)
 
