@@ -39,6 +39,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -102,8 +103,11 @@ public final class Node implements AutoCloseable {
             config.get(Config.AUTH_ROOT_SECRET_KEY),
             dataDir);
     PrometheusMeterRegistry registry = Metrics.newRegistry();
+    Transport transport = NetworkTransport.resolve(config.get(Config.NODE_TRANSPORT));
+    LOG.info("network transport: {}", transport.name());
     VertxBuilder builder =
         Vertx.builder()
+            .withTransport(transport)
             .with(
                 new VertxOptions()
                     .setMetricsOptions(

@@ -88,6 +88,16 @@ public final class Config {
           v -> !v.isBlank(),
           "an IP address or host name",
           "Address every listener binds to (HTTP, Raft); 0.0.0.0 for all interfaces");
+  public static final ConfigKey<String> NODE_TRANSPORT =
+      key(
+          "node",
+          "transport",
+          ValueType.STRING,
+          "auto",
+          v -> List.of("auto", "epoll", "nio").contains(v),
+          "auto, epoll or nio",
+          "Network transport of the REST and S3 listeners and the clustered event bus: auto takes"
+              + " Linux's native epoll when it can load, else Java NIO");
   public static final ConfigKey<Integer> HTTP_PORT = port("http", 8080, "REST API port");
   public static final ConfigKey<Duration> HTTP_SHUTDOWN_TIMEOUT =
       key(

@@ -78,6 +78,11 @@ class ConfigTest {
     e =
         assertThrows(
             ConfigException.class,
+            () -> Config.load(null, Map.of(), List.of("--node.transport=io_uring")));
+    assertTrue(e.getMessage().contains("auto, epoll or nio"), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
             () -> Config.load(file("[raft]\nsync = \"yes\"\n"), Map.of(), List.of()));
     assertTrue(e.getMessage().contains("[raft] sync"), e.getMessage());
     e =
