@@ -36,7 +36,8 @@ drive() { # target label port
 }
 
 for engine in $engines; do
-  java -XX:+UseG1GC -Xmx2g -jar "$root/target/minikv.jar" server \
+  # Through scripts/minikv, so the node runs with the JVM settings users get.
+  "$root/scripts/minikv" server \
     --node.data_dir="$out/minikv-$engine" --http.port=18080 --raft.port=19870 \
     --s3.port=19000 --storage.engine="$engine" --auth.enabled=false > "$out/minikv-$engine.log" 2>&1 &
   pid=$!
