@@ -149,6 +149,7 @@ public final class Node implements AutoCloseable {
               config.get(Config.RAFT_BATCH_MAX_BYTES),
               config.get(Config.RAFT_MAX_INFLIGHT),
               config.get(Config.RAFT_BATCH_LINGER),
+              config.get(Config.RAFT_LEADER_WAIT),
               config.get(Config.CLUSTER_MOVE_RATE),
               config.get(Config.STORAGE_RECENT_RECORDS));
       GroupIdentity identity =

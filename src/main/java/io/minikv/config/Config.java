@@ -359,6 +359,16 @@ public final class Config {
           "0 to 100ms",
           "After an entry commits, how long the next may wait (never longer than the entry took) for"
               + " the writers just answered to send again, so they share one entry; 0: never");
+  public static final ConfigKey<Duration> RAFT_LEADER_WAIT =
+      key(
+          "raft",
+          "leader_wait",
+          ValueType.DURATION,
+          Duration.ofSeconds(5),
+          d -> d.toMillis() >= 100 && d.toMinutes() <= 5,
+          "100ms to 5m",
+          "How long a request waits for its group to have a leader (an election, a leadership"
+              + " handover, a replica installing a snapshot) before it is answered 503 no_leader");
   public static final ConfigKey<String> STORAGE_ENGINE =
       key(
           "storage",

@@ -181,6 +181,7 @@ public final class RaftNode implements AutoCloseable {
               s.batchMaxBytes(),
               s.maxInflightEntries(),
               s.batchLinger().toNanos(),
+              s.leaderWait().toNanos(),
               registry);
       node.dataGroups.add(new DataGroup(gid, bridge, node::replica, node::layout));
     }

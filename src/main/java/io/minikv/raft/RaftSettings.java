@@ -19,5 +19,6 @@ public record RaftSettings(
     long batchMaxBytes,
     int maxInflightEntries,
     Duration batchLinger,
+    Duration leaderWait,
     long snapshotCopyBytesPerSecond,
     long recentRecordBytes) {}

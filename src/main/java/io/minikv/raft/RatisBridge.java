@@ -38,6 +38,8 @@ import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
@@ -69,8 +71,6 @@ import org.apache.ratis.util.TimeDuration;
  * entry of earlier terms (a restart's replay) is applied too.
  */
 public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCloseable {
-  private static final long BARRIER_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
-
   /**
    * A follower's ReadIndex barrier completes once the follower learns that the leader's commit
    * index reached the read index. Ratis' log appender sometimes misses the wake-up that should send
@@ -92,6 +92,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   private final long maxBatchBytes;
   private final int maxInflight;
   private final BatchLinger linger;
+  private final long leaderWaitNanos;
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inflight;
@@ -118,6 +119,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
       long maxBatchBytes,
       int maxInflight,
       long maxLingerNanos,
+      long leaderWaitNanos,
       MeterRegistry registry) {
     this.server = server;
     this.planned = planned;
@@ -127,6 +129,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     this.maxBatchBytes = maxBatchBytes;
     this.maxInflight = maxInflight;
     this.linger = new BatchLinger(maxLingerNanos, maxBatchCommands);
+    this.leaderWaitNanos = leaderWaitNanos;
     this.registry = registry;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
@@ -225,15 +228,15 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   /**
-   * Appends an entry, sending it again (every 100 ms, for up to 5 s) while the leader refuses it
-   * because it is handing its leadership over: such a refusal comes before anything is appended, so
-   * the resend cannot apply the batch twice.
+   * Appends an entry, sending it again (every 100 ms, for up to the leader wait) while the leader
+   * refuses it because it is handing its leadership over: such a refusal comes before anything is
+   * appended, so the resend cannot apply the batch twice.
    */
   private CompletableFuture<RaftClientReply> write(Message message) {
-    return write(message, 0);
+    return write(message, System.nanoTime());
   }
 
-  private CompletableFuture<RaftClientReply> write(Message message, int attempt) {
+  private CompletableFuture<RaftClientReply> write(Message message, long startedNanos) {
     return writeOnce(message)
         .handle(
             (reply, error) -> {
@@ -241,17 +244,21 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
               boolean handingOver =
                   refusal instanceof LeaderSteppingDownException
                       || refusal instanceof TransferLeadershipException;
-              if (handingOver && attempt < 50) {
-                return CompletableFuture.runAsync(
-                        () -> {},
-                        CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor))
-                    .thenCompose(ignored -> write(message, attempt + 1));
+              if (handingOver && System.nanoTime() - startedNanos < leaderWaitNanos) {
+                return inAWhile(() -> write(message, startedNanos));
               }
               return error != null
                   ? CompletableFuture.<RaftClientReply>failedFuture(error)
                   : CompletableFuture.completedFuture(reply);
             })
         .thenCompose(f -> f);
+  }
+
+  /** Sends a refused request again after 100 ms, on the bridge's thread. */
+  private <T> CompletableFuture<T> inAWhile(Supplier<CompletableFuture<T>> resend) {
+    return CompletableFuture.runAsync(
+            () -> {}, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor))
+        .thenCompose(ignored -> resend.get());
   }
 
   /**
@@ -455,6 +462,12 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     if (cause instanceof NotLeaderException || cause instanceof LeaderNotReadyException) {
       return new NoLeaderException("the Raft group has no ready leader on this node", cause);
     }
+    if (cause instanceof ReadIndexException || cause instanceof ReadException) {
+      return new NoLeaderException(
+          "the Raft group found no leader to serve the read within raft.leader_wait: "
+              + cause.getMessage(),
+          cause);
+    }
     if (cause instanceof RaftException re) {
       return new NoLeaderException("Raft request failed: " + re.getMessage(), re);
     }
@@ -465,12 +478,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   @Override
   public CompletableFuture<byte[]> query(byte[] query, boolean linearizable) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(query));
-    return viaClient(
-            c ->
-                linearizable
-                    ? c.async().sendReadOnlyUnordered(message)
-                    : c.async().sendReadOnlyNonLinearizable(message),
-            true)
+    return query(message, linearizable, System.nanoTime())
         .handle(
             (reply, error) -> {
               Throwable failure =
@@ -480,6 +488,37 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
               }
               return reply.getMessage().getContent().toByteArray();
             });
+  }
+
+  /**
+   * Sends a read, again every 100 ms for up to the leader wait while the peer that took it cannot
+   * serve it yet: a follower that does not know the leader (an election or a leadership transfer
+   * under way) or is installing a snapshot refuses the ReadIndex, and the Raft client hands such
+   * refusals back instead of retrying them. A read changes nothing, so sending it again is always
+   * safe.
+   */
+  private CompletableFuture<RaftClientReply> query(
+      Message message, boolean linearizable, long startedNanos) {
+    return viaClient(
+            c ->
+                linearizable
+                    ? c.async().sendReadOnlyUnordered(message)
+                    : c.async().sendReadOnlyNonLinearizable(message),
+            true)
+        .handle(
+            (reply, error) -> {
+              // The async client fails the future with the refusal a reply carries.
+              Throwable refusal = error != null ? unwrap(error) : reply.getException();
+              boolean notYet =
+                  refusal instanceof ReadIndexException || refusal instanceof ReadException;
+              if (notYet && System.nanoTime() - startedNanos < leaderWaitNanos) {
+                return inAWhile(() -> query(message, linearizable, startedNanos));
+              }
+              return error != null
+                  ? CompletableFuture.<RaftClientReply>failedFuture(error)
+                  : CompletableFuture.completedFuture(reply);
+            })
+        .thenCompose(f -> f);
   }
 
   private void lingerOver() {
@@ -524,7 +563,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
 
   /**
    * Sends one ReadIndex barrier for {@code readers}. A failure — typically a leader change under
-   * way — is retried for up to {@link #BARRIER_RETRY_NANOS} before the readers see it.
+   * way — is retried for up to the leader wait before the readers see it.
    */
   private void attemptBarrier(List<CompletableFuture<Void>> readers, long startedNanos) {
     CompletableFuture<RaftClientReply> barrier =
@@ -543,7 +582,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
         (reply, error) -> {
           Throwable failure =
               error != null ? error : reply.isSuccess() ? null : reply.getException();
-          if (failure != null && System.nanoTime() - startedNanos < BARRIER_RETRY_NANOS) {
+          if (failure != null && System.nanoTime() - startedNanos < leaderWaitNanos) {
             Counter.builder("minikv_raft_read_barrier_retries")
                 .description("ReadIndex barriers sent again after a failure, by failure")
                 .tag("reason", unwrap(failure).getClass().getSimpleName())

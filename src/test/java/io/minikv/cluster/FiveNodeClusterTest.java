@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +28,7 @@ class FiveNodeClusterTest {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void everyNodeServesGroupsItHoldsNoReplicaOf() throws Exception {
-    try (MiniCluster c = MiniCluster.start(dir, 5)) {
+    try (MiniCluster c = MiniCluster.start(dir, 5, "--raft.leader_wait=40s")) {
       JsonObject view = Http.json(c.http(0).get("/admin/cluster"));
       JsonArray groups = view.getJsonArray("groups");
       assertEquals(5, groups.size(), view.encodePrettily());
@@ -65,6 +66,37 @@ class FiveNodeClusterTest {
           assertEquals(404, c.http(m).get("/kv/key-" + n).statusCode());
         }
       }
+
+      // A group down to one live replica has no leader, and that replica refuses ReadIndex
+      // requests. A read of it through a node without a replica waits for a leader (up to
+      // raft.leader_wait: restarting a node here takes longer than the default 5 s) instead of
+      // failing, and is answered once a second replica is back.
+      int lone = 0;
+      while (c.node(0).raft().dataGroups().get(lone).hosted()) {
+        lone++;
+      }
+      List<Integer> members = new ArrayList<>();
+      for (String voter : c.node(0).raft().dataGroups().get(lone).voters()) {
+        members.add(Integer.parseInt(voter.substring("node-".length())) - 1);
+      }
+      c.stop(members.get(0));
+      c.stop(members.get(1));
+      CompletableFuture<List<String>> reads =
+          CompletableFuture.supplyAsync(
+              () -> {
+                List<String> refused = new ArrayList<>();
+                for (int k = 5; k < KEYS; k++) {
+                  var get = c.http(0).get("/kv/key-" + k);
+                  if (get.statusCode() != 200) {
+                    refused.add("key-" + k + ": " + Http.text(get));
+                  }
+                }
+                return refused;
+              });
+      Thread.sleep(1000);
+      c.restart(members.get(1));
+      assertEquals(List.of(), reads.get(60, TimeUnit.SECONDS));
+      c.restart(members.get(0));
 
       // One node down: every group keeps two of its three replicas and stays writable.
       c.stop(4);
