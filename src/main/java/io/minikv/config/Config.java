@@ -367,8 +367,9 @@ public final class Config {
           Duration.ofSeconds(5),
           d -> d.toMillis() >= 100 && d.toMinutes() <= 5,
           "100ms to 5m",
-          "How long a request waits for its group to have a leader (an election, a leadership"
-              + " handover, a replica installing a snapshot) before it is answered 503 no_leader");
+          "How long a read waits for its group to have a leader (an election, a leadership"
+              + " handover, a replica installing a snapshot), and a write for a leader that is"
+              + " handing over, before it is answered 503 no_leader");
   public static final ConfigKey<String> STORAGE_ENGINE =
       key(
           "storage",
