@@ -240,11 +240,11 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     return writeOnce(message)
         .handle(
             (reply, error) -> {
-              Throwable refusal = error != null ? unwrap(error) : reply.getException();
+              Throwable refusal = refusal(reply, error);
               boolean handingOver =
                   refusal instanceof LeaderSteppingDownException
                       || refusal instanceof TransferLeadershipException;
-              if (handingOver && System.nanoTime() - startedNanos < leaderWaitNanos) {
+              if (handingOver && withinLeaderWait(startedNanos)) {
                 return inAWhile(() -> write(message, startedNanos));
               }
               return error != null
@@ -252,6 +252,10 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
                   : CompletableFuture.completedFuture(reply);
             })
         .thenCompose(f -> f);
+  }
+
+  private boolean withinLeaderWait(long startedNanos) {
+    return System.nanoTime() - startedNanos < leaderWaitNanos;
   }
 
   /** Sends a refused request again after 100 ms, on the bridge's thread. */
@@ -329,12 +333,11 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     return send.apply(c)
         .handle(
             (reply, error) -> {
+              Throwable refusal = refusal(reply, error);
               // A peer the client knew no longer holds the group (its replica moved away).
-              boolean moved =
-                  error != null
-                      ? unwrap(error) instanceof GroupMismatchException
-                      : reply.getException() instanceof GroupMismatchException;
-              if (error != null || moved) {
+              boolean moved = refusal instanceof GroupMismatchException;
+              // A read refused by a peer without a leader is an answer: the client still works.
+              if ((error != null && !cannotServeReadYet(refusal)) || moved) {
                 discard(c);
               }
               if (moved && resend) {
@@ -345,6 +348,19 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
                   : CompletableFuture.completedFuture(reply);
             })
         .thenCompose(f -> f);
+  }
+
+  /**
+   * What failed a request: the async client fails the future with the refusal a reply carries, the
+   * in-process server answers with it in the reply.
+   */
+  private static Throwable refusal(RaftClientReply reply, Throwable error) {
+    return error != null ? unwrap(error) : reply.getException();
+  }
+
+  /** A follower that does not know the leader, or is installing a snapshot, refused a read. */
+  private static boolean cannotServeReadYet(Throwable refusal) {
+    return refusal instanceof ReadIndexException || refusal instanceof ReadException;
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -462,7 +478,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     if (cause instanceof NotLeaderException || cause instanceof LeaderNotReadyException) {
       return new NoLeaderException("the Raft group has no ready leader on this node", cause);
     }
-    if (cause instanceof ReadIndexException || cause instanceof ReadException) {
+    if (cannotServeReadYet(cause)) {
       return new NoLeaderException(
           "the Raft group found no leader to serve the read within raft.leader_wait: "
               + cause.getMessage(),
@@ -507,11 +523,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
             true)
         .handle(
             (reply, error) -> {
-              // The async client fails the future with the refusal a reply carries.
-              Throwable refusal = error != null ? unwrap(error) : reply.getException();
-              boolean notYet =
-                  refusal instanceof ReadIndexException || refusal instanceof ReadException;
-              if (notYet && System.nanoTime() - startedNanos < leaderWaitNanos) {
+              if (cannotServeReadYet(refusal(reply, error)) && withinLeaderWait(startedNanos)) {
                 return inAWhile(() -> query(message, linearizable, startedNanos));
               }
               return error != null
@@ -582,7 +594,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
         (reply, error) -> {
           Throwable failure =
               error != null ? error : reply.isSuccess() ? null : reply.getException();
-          if (failure != null && System.nanoTime() - startedNanos < leaderWaitNanos) {
+          if (failure != null && withinLeaderWait(startedNanos)) {
             Counter.builder("minikv_raft_read_barrier_retries")
                 .description("ReadIndex barriers sent again after a failure, by failure")
                 .tag("reason", unwrap(failure).getClass().getSimpleName())

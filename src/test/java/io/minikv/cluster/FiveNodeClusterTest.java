@@ -77,7 +77,7 @@ class FiveNodeClusterTest {
       }
       List<Integer> members = new ArrayList<>();
       for (String voter : c.node(0).raft().dataGroups().get(lone).voters()) {
-        members.add(Integer.parseInt(voter.substring("node-".length())) - 1);
+        members.add(MiniCluster.index(voter));
       }
       c.stop(members.get(0));
       c.stop(members.get(1));

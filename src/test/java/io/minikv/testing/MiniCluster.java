@@ -83,7 +83,7 @@ public final class MiniCluster implements AutoCloseable {
         new ArrayList<>(
             List.of(
                 "--node.data_dir=" + dir.resolve("node-" + (i + 1)),
-                "--node.id=node-" + (i + 1),
+                "--node.id=" + nodeId(i),
                 "--node.host=127.0.0.1",
                 "--http.port=" + httpPorts[i],
                 "--raft.port=" + raftPorts[i],
@@ -97,11 +97,21 @@ public final class MiniCluster implements AutoCloseable {
     return Node.start(Config.load(null, Map.of(), flags));
   }
 
+  /** The id node {@code i} runs with. */
+  public static String nodeId(int i) {
+    return "node-" + (i + 1);
+  }
+
+  /** The index of the node that runs with {@code nodeId}. */
+  public static int index(String nodeId) {
+    return Integer.parseInt(nodeId.substring("node-".length())) - 1;
+  }
+
   public void awaitReady(int i, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!nodes[i].isReady()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("node-" + (i + 1) + " not ready within " + timeout);
+        throw new IllegalStateException(nodeId(i) + " not ready within " + timeout);
       }
       Thread.sleep(50);
     }
