@@ -692,7 +692,9 @@ public final class ShardManager implements AutoCloseable {
     int top = 1;
     for (RaftPeer p : c.voters()) {
       top = Math.max(top, p.getPriority() + 1);
-      if (heir == null && !p.getId().toString().equals(from)) {
+      boolean other = !p.getId().toString().equals(from);
+      // A reachable heir if there is one: a dead one cannot take over.
+      if (other && (heir == null || !isReachable(heir) && isReachable(p))) {
         heir = p;
       }
     }
@@ -758,6 +760,7 @@ public final class ShardManager implements AutoCloseable {
   private boolean lead(Conf c, RaftPeer heir, List<RaftPeer> voters, List<RaftPeer> listeners)
       throws IOException, InterruptedException {
     setConfiguration(c, voters, listeners);
+    boolean failed = false;
     try (RaftClient client = client(c.id(), voters, RetryPolicies.noRetry())) {
       RaftClientReply reply = client.admin().transferLeadership(heir.getId(), 5000);
       if (!reply.isSuccess()) {
@@ -765,6 +768,7 @@ public final class ShardManager implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       LOG.info("leadership transfer to {}: {}", heir.getId(), e.toString());
+      failed = true;
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
@@ -773,7 +777,38 @@ public final class ShardManager implements AutoCloseable {
       }
       Thread.sleep(50);
     }
+    if (failed) {
+      stepDown(c);
+    }
     return false;
+  }
+
+  /**
+   * Asks the group's leader to step down. Ratis 3.3.0 can fail a leadership transfer after it has
+   * marked the transfer pending (the heir had no log appender at that moment: "initializer.get()
+   * returns null"); that transfer never times out, and the leader refuses every write as "stepping
+   * down" until a leader is elected again (found by bench/soak.py: the meta group's leader refused
+   * writes for minutes). Stepping down brings that election.
+   */
+  private void stepDown(Conf c) {
+    RaftPeer leader = c.voter(c.leader());
+    if (leader == null) {
+      return;
+    }
+    try (RaftClient client = client(c.id(), List.of(leader), RetryPolicies.noRetry())) {
+      RaftClientReply reply = client.admin().transferLeadership(null, 5000);
+      LOG.warn(
+          "{} asked to step down as leader of group {} after a failed leadership transfer: {}",
+          leader.getId(),
+          c.id().getUuid(),
+          reply.isSuccess() ? "done" : reply.getException());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{} could not be asked to step down: {}", leader.getId(), e.toString());
+    }
+  }
+
+  private boolean isReachable(RaftPeer p) {
+    return reachable.contains(p.getId().toString());
   }
 
   private boolean isLeader(RaftGroupId gid, RaftPeer peer) {

@@ -12,6 +12,7 @@ import io.minikv.kv.RemoteReader;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -43,6 +45,7 @@ import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
@@ -395,6 +398,21 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
   }
 
   /**
+   * The voters of a replica's configuration, old and new while it changes: the peers a leader can
+   * be among. Not Ratis' {@code Division.getGroup()}, which adds the listeners and throws while a
+   * listener is being made a voter (the peer is then a listener in the old configuration and a
+   * voter in the new one: "Found duplicated element"), which failed writes forwarded during replica
+   * moves with 500.
+   */
+  static Collection<RaftPeer> voters(RaftConfiguration conf) {
+    Map<RaftPeerId, RaftPeer> voters = new LinkedHashMap<>();
+    for (RaftPeer p : conf.getAllPeers(RaftPeerRole.FOLLOWER)) {
+      voters.putIfAbsent(p.getId(), p);
+    }
+    return voters.values();
+  }
+
+  /**
    * A client for the group's peers as this node knows them now (its replica's configuration, and
    * the voters the layout last recorded), made again whenever they change — so that after a replica
    * move the client's retries (same call id, deduplicated by the leader's retry cache) go to nodes
@@ -406,7 +424,7 @@ public final class RatisBridge implements CommandSubmitter, RemoteReader, AutoCl
     // voters, less this node (a layout not yet updated after its replica moved may still list it).
     if (hostsGroup()) {
       try {
-        for (RaftPeer p : server.getDivision(groupId).getGroup().getPeers()) {
+        for (RaftPeer p : voters(server.getDivision(groupId).getRaftConf())) {
           known.put(p.getId(), p);
         }
       } catch (IOException removedMeanwhile) {
