@@ -37,6 +37,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.ProtoUtils;
@@ -768,7 +769,9 @@ public final class ShardManager implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       LOG.info("leadership transfer to {}: {}", heir.getId(), e.toString());
-      failed = true;
+      // Ratis ends a transfer it refused or that timed out itself; any other failure may leave it
+      // pending (see stepDown).
+      failed = !(e instanceof TransferLeadershipException);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
